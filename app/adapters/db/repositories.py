@@ -1,0 +1,154 @@
+"""Queries the services share. No commits here: only services commit."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from app.adapters.db.models import (
+    Allocation,
+    Barcode,
+    Counter,
+    OutboxEvent,
+    ScanLog,
+    Sku,
+    Stock,
+    StockMovement,
+)
+from app.domain.events import event_body
+from app.domain.scanning import normalise_gtin
+
+
+def allocation_by_external_id(
+    session: Session, allocation_id: str, lock: bool = False
+) -> Allocation | None:
+    stmt = select(Allocation).where(Allocation.allocation_id == allocation_id)
+    if lock:
+        stmt = stmt.with_for_update()
+    return session.scalars(stmt).first()
+
+
+def sku_by_code(session: Session, sku: str) -> Sku | None:
+    return session.scalars(select(Sku).where(Sku.sku == sku)).first()
+
+
+def item_codes(sku: Sku) -> frozenset[str]:
+    """Every text a scan of this SKU can normalise to: GTIN-14s, alternates, the SKU itself."""
+    codes = {sku.sku}
+    for bc in sku.barcodes:
+        codes.add(bc.code)
+        gtin = normalise_gtin(bc.code)
+        if gtin:
+            codes.add(gtin)
+    return frozenset(codes)
+
+
+def sku_for_code(session: Session, code: str) -> Sku | None:
+    gtin = normalise_gtin(code)
+    candidates = [code] + ([gtin] if gtin else [])
+    bc = session.scalars(select(Barcode).where(Barcode.code.in_(candidates))).first()
+    return bc.sku_ref if bc else sku_by_code(session, code)
+
+
+def available_for_sku(session: Session, sku_id: int) -> int:
+    total = session.scalar(
+        select(func.coalesce(func.sum(Stock.on_hand - Stock.allocated), 0)).where(
+            Stock.sku_id == sku_id
+        )
+    )
+    return int(total or 0)
+
+
+def move_stock(
+    session: Session,
+    stock: Stock,
+    *,
+    on_hand_delta: int = 0,
+    allocated_delta: int = 0,
+    reason: str,
+    reference: str | None,
+    actor: str | None,
+    now: datetime,
+) -> bool:
+    """Conditional update plus ledger row. False (and nothing written) if the change would
+    break on-hand >= 0, allocated >= 0 or allocated <= on-hand, whoever else got there first."""
+    result = session.execute(
+        update(Stock)
+        .where(
+            Stock.id == stock.id,
+            Stock.on_hand + on_hand_delta >= 0,
+            Stock.allocated + allocated_delta >= 0,
+            Stock.allocated + allocated_delta <= Stock.on_hand + on_hand_delta,
+        )
+        .values(on_hand=Stock.on_hand + on_hand_delta, allocated=Stock.allocated + allocated_delta)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return False
+    session.add(
+        StockMovement(
+            stock_id=stock.id,
+            sku_id=stock.sku_id,
+            location_id=stock.location_id,
+            on_hand_delta=on_hand_delta,
+            allocated_delta=allocated_delta,
+            reason=reason,
+            reference=reference,
+            actor=actor,
+            at=now,
+        )
+    )
+    session.refresh(stock)
+    return True
+
+
+def add_event(
+    session: Session,
+    type_: str,
+    allocation: Allocation | None,
+    data: dict[str, Any],
+    now: datetime,
+) -> OutboxEvent:
+    event_id = str(uuid.uuid4())
+    ev = OutboxEvent(
+        event_id=event_id,
+        type=type_,
+        allocation_id=allocation.allocation_id if allocation else None,
+        body=event_body(
+            event_id,
+            type_,
+            now,
+            allocation.allocation_id if allocation else None,
+            allocation.order_number if allocation else None,
+            data,
+        ),
+        status="pending",
+        next_attempt_at=now,
+        created_at=now,
+    )
+    session.add(ev)
+    return ev
+
+
+def next_counter(session: Session, name: str, start: int = 1) -> int:
+    """A gap-free sequence inside the caller's transaction (row lock on PostgreSQL,
+    the single writer on SQLite)."""
+    row = session.scalars(select(Counter).where(Counter.name == name).with_for_update()).first()
+    if row is None:
+        row = Counter(name=name, value=start)
+        session.add(row)
+        session.flush()
+        return start
+    row.value += 1
+    session.flush()
+    return row.value
+
+
+def previous_scan(session: Session, client_scan_id: str | None) -> ScanLog | None:
+    if not client_scan_id:
+        return None
+    return session.scalars(select(ScanLog).where(ScanLog.client_scan_id == client_scan_id)).first()

@@ -1,0 +1,57 @@
+"""Work the server does on its own: send the outbox, push dashboard snapshots."""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+
+from flask import Flask
+
+from app import socketio
+from app.adapters.oms.sender import http_poster
+from app.container import container
+from app.services import dashboard, outbox
+from stations.common import Changes
+from stations.supervisor.events import ROOM
+
+log = logging.getLogger(__name__)
+
+
+def start_background(app: Flask) -> None:
+    socketio.start_background_task(_outbox_loop, app)
+    socketio.start_background_task(_dashboard_loop, app)
+
+
+def _outbox_loop(app: Flask) -> None:
+    c = container(app)
+    s = c.settings
+    if not s.oms_url or not s.oms_secret:
+        log.warning("no OMS url/secret configured: events stay in the outbox until one is set")
+        return
+    post = http_poster(s.oms_url, s.oms_secret)
+    rng = random.Random()
+    while True:
+        try:
+            sent = outbox.dispatch_due(c.uow, post, c.outbox_policy, c.clock, rng)
+            if sent:
+                Changes.mark()
+        except Exception:
+            log.exception("outbox dispatch failed; retrying")
+            sent = 0
+        socketio.sleep(0 if sent else s.outbox_poll_s)
+
+
+def _dashboard_loop(app: Flask, tick_s: float = 1.0) -> None:
+    c = container(app)
+    last = 0.0
+    while True:
+        socketio.sleep(0.2)
+        if not Changes.dirty.is_set() or time.monotonic() - last < tick_s:
+            continue
+        Changes.dirty.clear()
+        last = time.monotonic()
+        try:
+            socketio.emit("dashboard", dashboard.snapshot(c.uow), namespace="/supervisor", to=ROOM)
+        except Exception:
+            log.exception("dashboard snapshot failed")

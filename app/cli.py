@@ -1,0 +1,144 @@
+"""`dockhand serve | demo | demo-oms | simulate | seed --demo | db upgrade`.
+
+Heavy imports happen inside each command: `serve` must monkey-patch gevent before
+anything imports sockets, ssl or threading.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="dockhand", description=__doc__)
+    sub = p.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the web server and its background workers")
+    serve.add_argument("--host")
+    serve.add_argument("--port", type=int)
+
+    db = sub.add_parser("db", help="database schema")
+    db.add_argument("action", choices=["upgrade"])
+
+    seed = sub.add_parser("seed", help="load the demo warehouse into the configured database")
+    seed.add_argument("--demo", action="store_true", required=True)
+    seed.add_argument("--skus", type=int, default=200)
+
+    oms = sub.add_parser("demo-oms", help="a simulated upstream OMS (its own HTTP server)")
+    oms.add_argument("rest", nargs=argparse.REMAINDER)
+
+    sim = sub.add_parser("simulate", help="simulated handhelds and stations over Socket.IO")
+    sim.add_argument("--url", default="http://127.0.0.1:5000")
+    sim.add_argument("--pickers", type=int, default=2)
+    sim.add_argument("--minutes", type=float, default=5.0)
+    sim.add_argument("--no-supervisor", action="store_true", help="do not build and release waves")
+    sim.add_argument("--pace", type=float, default=0.2, help="seconds between scans")
+
+    demo = sub.add_parser("demo", help="everything at once on SQLite: server, OMS, simulation")
+    demo.add_argument("--port", type=int, default=5000)
+    demo.add_argument("--oms-port", type=int, default=8765)
+    demo.add_argument("--rate", type=float, default=30.0, help="allocations per minute")
+    demo.add_argument("--pickers", type=int, default=3)
+    demo.add_argument("--minutes", type=float, default=60.0)
+    demo.add_argument("--data-dir", default="var/demo")
+    demo.add_argument("--fresh", action="store_true", help="start from an empty database")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "serve":
+        return _serve(args.host, args.port)
+    if args.command == "db":
+        from app.adapters.db.migrate import upgrade
+        from app.settings import load_settings
+
+        settings = load_settings()
+        upgrade(settings.database_url)
+        print(f"database at head: {_redacted(settings.database_url)}")
+        return 0
+    if args.command == "seed":
+        return _seed(args.skus)
+    if args.command == "demo-oms":
+        from app.demo.oms_server import main as oms_main
+
+        rest = [a for a in args.rest if a != "--"]
+        return oms_main(rest)
+    if args.command == "simulate":
+        from app.simulate import run
+
+        report = run(
+            args.url,
+            args.pickers,
+            args.minutes,
+            supervisor=not args.no_supervisor,
+            pace_s=args.pace,
+        )
+        print(json.dumps(report))
+        return 0
+    if args.command == "demo":
+        from app.demo.runner import run_demo
+
+        return run_demo(args)
+    return 2
+
+
+def _redacted(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    return url
+
+
+def _seed(skus: int) -> int:
+    from app.adapters.config_files import load_layout
+    from app.adapters.db.engine import make_engine
+    from app.adapters.db.uow import SessionFactory
+    from app.services.clock import system_clock
+    from app.services.seeding import describe, seed_demo
+    from app.settings import load_settings
+
+    settings = load_settings()
+    uow = SessionFactory(make_engine(settings.database_url))
+    try:
+        report = seed_demo(
+            uow, load_layout(settings.config_file("warehouse.toml")), system_clock, sku_count=skus
+        )
+    except RuntimeError as exc:
+        print(f"seed: {exc}", file=sys.stderr)
+        return 1
+    print("seeded demo warehouse:", json.dumps(describe(report)))
+    return 0
+
+
+def _serve(host: str | None, port: int | None) -> int:
+    from gevent import monkey
+
+    monkey.patch_all()
+
+    import logging
+
+    from app import create_app, socketio
+    from app.background import start_background
+    from app.settings import load_settings
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = load_settings(async_mode="gevent")
+    overrides: dict[str, Any] = {}
+    if host:
+        overrides["host"] = host
+    if port:
+        overrides["port"] = port
+    settings = settings.with_overrides(**overrides)
+    app = create_app(settings)
+    start_background(app)
+    print(f"Dockhand serving on http://{settings.host}:{settings.port}/", flush=True)
+    socketio.run(app, host=settings.host, port=settings.port, log_output=False)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

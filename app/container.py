@@ -1,0 +1,60 @@
+"""Everything a handler needs, built once in create_app and passed to services as parameters."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, current_app
+
+from app.adapters.config_files import load_carriers, load_cartons
+from app.adapters.db.engine import make_engine
+from app.adapters.db.uow import SessionFactory
+from app.domain.weighing import Tolerance
+from app.services.clock import Clock, system_clock
+from app.services.outbox import OutboxPolicy
+from app.services.packing import PackContext
+from app.services.shipping import ShipContext
+from app.settings import Settings
+from labels import Address
+
+
+@dataclass
+class Container:
+    settings: Settings
+    uow: SessionFactory
+    clock: Clock
+    pack: PackContext
+    ship: ShipContext
+    tolerance: Tolerance
+    outbox_policy: OutboxPolicy
+
+
+def build_container(settings: Settings, clock: Clock = system_clock) -> Container:
+    engine = make_engine(settings.database_url)
+    cartons = load_cartons(settings.config_file("cartons.toml"))
+    carriers = load_carriers(settings.config_file("carriers.toml"))
+    ship_from = Address(
+        name=settings.warehouse_name,
+        line1=settings.warehouse_line1,
+        city=settings.warehouse_city,
+        postal_code=settings.warehouse_postal_code,
+        country=settings.warehouse_country,
+    )
+    return Container(
+        settings=settings,
+        uow=SessionFactory(engine),
+        clock=clock,
+        pack=PackContext(cartons=cartons, dunnage_g=settings.dunnage_g),
+        ship=ShipContext(carriers=carriers, ship_from=ship_from),
+        tolerance=Tolerance(settings.weight_tolerance_g, settings.weight_tolerance_pct),
+        outbox_policy=OutboxPolicy(
+            settings.outbox_max_attempts,
+            settings.outbox_backoff_base_s,
+            settings.outbox_backoff_max_s,
+        ),
+    )
+
+
+def container(app: Flask | None = None) -> Container:
+    c: Container = (app or current_app).extensions["dockhand"]
+    return c

@@ -1,0 +1,160 @@
+"""The pick task's steps as a pure state machine: step(state, scan, context) -> Step.
+
+Location, then each unit, then the tote. A location scan confirms the bin but never picks a
+unit by itself (hiding a discrepancy is what pickers complain about in other systems).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+from app.domain.scanning import ParsedScan, ScanKind
+
+
+class Stage(Enum):
+    LOCATION = "location"
+    ITEM = "item"
+    TOTE = "tote"
+    DONE = "done"
+
+
+class ScanOutcome(Enum):
+    LOCATION_OK = "location_ok"
+    ITEM_OK = "item_ok"
+    TOTE_OK = "tote_ok"
+    WRONG_LOCATION = "wrong_location"
+    WRONG_ITEM = "wrong_item"
+    OVER_PICK = "over_pick"
+    WRONG_TOTE = "wrong_tote"
+    TOTE_IN_USE = "tote_in_use"
+    EXPIRED = "expired"
+    WRONG_LOT = "wrong_lot"
+    EXPECTED_LOCATION = "expected_location"
+    EXPECTED_TOTE = "expected_tote"
+    TASK_DONE = "task_done"
+
+    @property
+    def accepted(self) -> bool:
+        return self in (ScanOutcome.LOCATION_OK, ScanOutcome.ITEM_OK, ScanOutcome.TOTE_OK)
+
+
+MESSAGES = {
+    ScanOutcome.LOCATION_OK: "Location confirmed. Scan the item.",
+    ScanOutcome.ITEM_OK: "Item OK.",
+    ScanOutcome.TOTE_OK: "Put in tote. Task done.",
+    ScanOutcome.WRONG_LOCATION: "Wrong location: go to {location}.",
+    ScanOutcome.WRONG_ITEM: "Wrong item: this is not {sku}.",
+    ScanOutcome.OVER_PICK: "Over-pick: only {qty} wanted. Put the extra unit back.",
+    ScanOutcome.WRONG_TOTE: "Wrong tote: this order is in tote {tote}.",
+    ScanOutcome.TOTE_IN_USE: "Tote {scanned} holds another order. Use an empty tote.",
+    ScanOutcome.EXPIRED: "Expired unit (lot {lot}, expired {expires_on}). Do not pick it.",
+    ScanOutcome.WRONG_LOT: "Wrong lot {lot}: this order needs lot {wanted_lot}.",
+    ScanOutcome.EXPECTED_LOCATION: "Scan the location {location} first.",
+    ScanOutcome.EXPECTED_TOTE: "All {qty} picked: scan the tote.",
+    ScanOutcome.TASK_DONE: "This task is already done.",
+}
+
+
+@dataclass(frozen=True)
+class PickState:
+    location: str
+    sku: str
+    item_codes: frozenset[str]  # GTIN-14s and alternate codes of the SKU
+    qty: int
+    picked: int
+    location_confirmed: bool
+    allocation_tote: str | None  # the tote this order already uses, if any
+    wanted_lot: str | None = None
+    done: bool = False
+
+    @property
+    def stage(self) -> Stage:
+        if self.done:
+            return Stage.DONE
+        if not self.location_confirmed:
+            return Stage.LOCATION
+        if self.picked < self.qty:
+            return Stage.ITEM
+        return Stage.TOTE
+
+
+@dataclass(frozen=True)
+class ScanContext:
+    today: date
+    tote_owner_is_other: bool = False  # the scanned tote holds another allocation
+
+
+@dataclass(frozen=True)
+class Step:
+    state: PickState
+    outcome: ScanOutcome
+    message: str
+    units_picked: int = 0
+    tote: str | None = None
+
+
+def _msg(outcome: ScanOutcome, state: PickState, scan: ParsedScan) -> str:
+    return MESSAGES[outcome].format(
+        location=state.location,
+        sku=state.sku,
+        qty=state.qty,
+        tote=state.allocation_tote,
+        scanned=scan.value,
+        lot=scan.lot,
+        expires_on=scan.expires_on,
+        wanted_lot=state.wanted_lot,
+    )
+
+
+def _reject(state: PickState, outcome: ScanOutcome, scan: ParsedScan) -> Step:
+    return Step(state, outcome, _msg(outcome, state, scan))
+
+
+def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
+    stage = state.stage
+    if stage is Stage.DONE:
+        return _reject(state, ScanOutcome.TASK_DONE, scan)
+    if stage is Stage.LOCATION:
+        if scan.kind is ScanKind.LOCATION:
+            if scan.value != state.location:
+                return _reject(state, ScanOutcome.WRONG_LOCATION, scan)
+            new = dataclasses.replace(state, location_confirmed=True)
+            return Step(new, ScanOutcome.LOCATION_OK, _msg(ScanOutcome.LOCATION_OK, new, scan))
+        return _reject(state, ScanOutcome.EXPECTED_LOCATION, scan)
+    if scan.kind is ScanKind.LOCATION:
+        if scan.value == state.location:
+            return Step(
+                state, ScanOutcome.LOCATION_OK, "Location already confirmed. Scan the item."
+            )
+        return _reject(state, ScanOutcome.WRONG_LOCATION, scan)
+    if scan.kind is ScanKind.TOTE:
+        if stage is Stage.ITEM:
+            return Step(
+                state,
+                ScanOutcome.EXPECTED_TOTE,
+                f"Pick all {state.qty} first ({state.picked} so far), then scan the tote.",
+            )
+        if state.allocation_tote is not None and scan.value != state.allocation_tote:
+            return _reject(state, ScanOutcome.WRONG_TOTE, scan)
+        if state.allocation_tote is None and ctx.tote_owner_is_other:
+            return _reject(state, ScanOutcome.TOTE_IN_USE, scan)
+        new = dataclasses.replace(state, done=True, allocation_tote=scan.value)
+        return Step(new, ScanOutcome.TOTE_OK, _msg(ScanOutcome.TOTE_OK, new, scan), tote=scan.value)
+    # Anything else is an item scan.
+    if scan.value not in state.item_codes and scan.raw not in state.item_codes:
+        return _reject(state, ScanOutcome.WRONG_ITEM, scan)
+    if scan.expires_on is not None and scan.expires_on < ctx.today:
+        return _reject(state, ScanOutcome.EXPIRED, scan)
+    if state.wanted_lot and scan.lot and scan.lot != state.wanted_lot:
+        return _reject(state, ScanOutcome.WRONG_LOT, scan)
+    if stage is Stage.TOTE:
+        return _reject(state, ScanOutcome.OVER_PICK, scan)
+    new = dataclasses.replace(state, picked=state.picked + 1)
+    remaining = new.qty - new.picked
+    message = f"Item OK: {new.picked} of {new.qty}." + (
+        " Scan the tote." if remaining == 0 else f" {remaining} more."
+    )
+    return Step(new, ScanOutcome.ITEM_OK, message, units_picked=1)

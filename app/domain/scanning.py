@@ -1,0 +1,122 @@
+"""What a scanned string is. Decoders are tried in turn; the first that matches wins.
+
+Internal codes (printed by Dockhand): locations `A01-03-2` (zone+aisle, bay, level),
+totes `T0001`, cartons `CT000001`, carton types `BOX-M`, badges `U0001`.
+Everything else goes to biip: GTIN/UPC/EAN, GS1 element strings (AI 01/02 with 10, 17, 21),
+SSCC, with or without symbology identifiers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from enum import Enum
+
+import biip
+from biip.gtin import Gtin
+
+
+class ScanKind(Enum):
+    LOCATION = "location"
+    TOTE = "tote"
+    CARTON = "carton"
+    CARTON_TYPE = "carton_type"
+    BADGE = "badge"
+    ITEM = "item"  # a GTIN (possibly inside a GS1 element string)
+    SSCC = "sscc"
+    OTHER = "other"  # not one of ours and not GS1: maybe an alternate item barcode
+
+
+@dataclass(frozen=True)
+class ParsedScan:
+    raw: str
+    kind: ScanKind
+    value: str  # normalised: location/tote code, GTIN-14, SSCC, or the raw text
+    lot: str | None = None
+    expires_on: date | None = None
+    serial: str | None = None
+
+    def to_json(self) -> dict[str, str | None]:
+        return {
+            "kind": self.kind.value,
+            "value": self.value,
+            "lot": self.lot,
+            "expires_on": self.expires_on.isoformat() if self.expires_on else None,
+            "serial": self.serial,
+        }
+
+
+_INTERNAL: list[tuple[ScanKind, re.Pattern[str]]] = [
+    (ScanKind.LOCATION, re.compile(r"^[A-Z]\d{2}-\d{2}-\d{1,2}$")),
+    (ScanKind.TOTE, re.compile(r"^T\d{4,6}$")),
+    (ScanKind.CARTON, re.compile(r"^CT\d{6,10}$")),
+    (ScanKind.CARTON_TYPE, re.compile(r"^BOX-[A-Z0-9]{1,12}$")),
+    (ScanKind.BADGE, re.compile(r"^U\d{4,6}$")),
+]
+
+# Keyboard wedges and some scanners send these; they are never part of the data.
+_STRIP = "\r\n\t "
+
+
+def _internal(raw: str) -> ParsedScan | None:
+    text = raw.upper()
+    for kind, pattern in _INTERNAL:
+        if pattern.match(text):
+            return ParsedScan(raw, kind, text)
+    return None
+
+
+def _gs1(raw: str) -> ParsedScan | None:
+    try:
+        result = biip.parse(raw)
+    except Exception:
+        return None
+    if result.gtin is not None:
+        return ParsedScan(raw, ScanKind.ITEM, gtin14(result.gtin))
+    if result.sscc is not None:
+        return ParsedScan(raw, ScanKind.SSCC, result.sscc.value)
+    msg = result.gs1_message
+    if msg is None:
+        return None
+    fields: dict[str, str] = {}
+    expires: date | None = None
+    gtin: str | None = None
+    for es in msg.element_strings:
+        fields[es.ai.ai] = es.value
+        if es.ai.ai in ("01", "02") and es.gtin is not None:
+            gtin = gtin14(es.gtin)
+        if es.ai.ai == "17" and es.date is not None:
+            expires = es.date
+    if gtin is None:
+        if "00" in fields:
+            return ParsedScan(raw, ScanKind.SSCC, fields["00"])
+        return None
+    return ParsedScan(raw, ScanKind.ITEM, gtin, fields.get("10"), expires, fields.get("21"))
+
+
+def gtin14(gtin: Gtin) -> str:
+    return gtin.value.zfill(14)
+
+
+def normalise_gtin(code: str) -> str | None:
+    """GTIN-14 for any valid GTIN-8/12/13/14 text, else None."""
+    if not code.isdigit() or len(code) not in (8, 12, 13, 14):
+        return None
+    try:
+        return gtin14(Gtin.parse(code))
+    except Exception:
+        return None
+
+
+_DECODERS: list[Callable[[str], ParsedScan | None]] = [_internal, _gs1]
+
+
+def parse_scan(raw: str) -> ParsedScan:
+    text = raw.strip(_STRIP)
+    for decode in _DECODERS:
+        found = decode(text)
+        if found is not None:
+            return found
+    return ParsedScan(text, ScanKind.OTHER, text)

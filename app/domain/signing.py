@@ -1,0 +1,45 @@
+"""HMAC request signing shared by both directions of the OMS contract (oms-v1 section 2).
+
+`X-Signature: v1=<hex>` where hex = HMAC-SHA256(secret, f"{timestamp}.{raw_body}").
+Pure: no clock is read here; callers pass `now`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from enum import Enum
+
+MAX_SKEW_S = 300
+
+
+class SignatureProblem(Enum):
+    MISSING = "missing X-Timestamp or X-Signature header"
+    MALFORMED = "X-Signature must look like v1=<hex> and X-Timestamp must be Unix seconds"
+    STALE = "X-Timestamp is more than 300 s away from the server clock"
+    MISMATCH = "signature does not match the body"
+
+
+def signature(secret: str, timestamp: int | str, body: bytes) -> str:
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return "v1=" + mac.hexdigest()
+
+
+def signed_headers(secret: str, body: bytes, now: float) -> dict[str, str]:
+    ts = str(int(now))
+    return {"X-Timestamp": ts, "X-Signature": signature(secret, ts, body)}
+
+
+def check(
+    secret: str, timestamp: str | None, sig: str | None, body: bytes, now: float
+) -> SignatureProblem | None:
+    """None when the request is authentic; otherwise why it is not."""
+    if not timestamp or not sig:
+        return SignatureProblem.MISSING
+    if not sig.startswith("v1=") or not timestamp.strip().isdigit():
+        return SignatureProblem.MALFORMED
+    if abs(now - int(timestamp)) > MAX_SKEW_S:
+        return SignatureProblem.STALE
+    if not hmac.compare_digest(signature(secret, timestamp, body), sig):
+        return SignatureProblem.MISMATCH
+    return None

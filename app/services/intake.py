@@ -1,0 +1,282 @@
+"""The OMS allocates an order to this warehouse (oms-v1 2.1) and asks for its state (2.5)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from app.adapters.db import repositories as repo
+from app.adapters.db.models import (
+    Allocation,
+    AllocationLine,
+    Carton,
+    PickTask,
+    Reservation,
+    Shipment,
+    Stock,
+)
+from app.adapters.db.uow import SessionFactory
+from app.adapters.oms.schemas import AllocationIn
+from app.domain.allocations import (
+    REPLACEABLE,
+    AllocationStatus,
+    LineDemand,
+    VersionDecision,
+    decide_version,
+    judge_intake,
+)
+from app.services.clock import Clock
+from app.services.errors import NotFound
+
+
+@dataclass
+class IntakeResult:
+    http_status: int
+    body: dict[str, Any] = field(default_factory=dict)
+
+
+class _Short(Exception):
+    pass
+
+
+def receive_allocation(doc: AllocationIn, uow: SessionFactory, clock: Clock) -> IntakeResult:
+    now = clock()
+    with uow() as tx:
+        s = tx.session
+        existing = repo.allocation_by_external_id(s, doc.allocation_id, lock=True)
+        started = existing is not None and (
+            existing.status not in {st.value for st in REPLACEABLE}
+            or any(ln.picked or ln.short for ln in existing.lines)
+        )
+        decision = decide_version(existing.version if existing else None, doc.version, started)
+        if decision is VersionDecision.DUPLICATE:
+            assert existing is not None
+            return IntakeResult(200, {"status": "duplicate", "allocation_status": existing.status})
+        if decision is VersionDecision.STALE:
+            assert existing is not None
+            return IntakeResult(
+                409,
+                {
+                    "error": "stale_version",
+                    "detail": f"version {doc.version} is older than the stored version "
+                    f"{existing.version}; nothing changed",
+                },
+            )
+        if decision is VersionDecision.STARTED:
+            assert existing is not None
+            return IntakeResult(
+                409,
+                {
+                    "error": "already_started",
+                    "detail": f"allocation is {existing.status}: picking has started, so "
+                    f"version {doc.version} cannot replace version {existing.version}",
+                },
+            )
+        if existing is not None:
+            _release_everything(s, existing, now)
+            allocation = existing
+            allocation.lines.clear()
+            s.flush()
+        else:
+            allocation = Allocation(
+                allocation_id=doc.allocation_id, received_at=now, status="accepted"
+            )
+            s.add(allocation)
+        _copy_fields(allocation, doc, now)
+        for ln in doc.lines:
+            sku = repo.sku_by_code(s, ln.sku)
+            allocation.lines.append(
+                AllocationLine(
+                    line_id=ln.line_id,
+                    sku=ln.sku,
+                    sku_id=sku.id if sku else None,
+                    qty=ln.qty,
+                    lot=ln.lot,
+                    serial_required=ln.serial_required,
+                )
+            )
+        s.flush()
+        status, reasons = _judge_and_reserve(s, allocation, doc, now)
+        allocation.status = status.value
+        allocation.reasons = list(reasons)
+        _report(s, allocation, status, reasons, now)
+        tx.commit()
+        return IntakeResult(202, {"status": status.value, "reasons": list(reasons)})
+
+
+def _copy_fields(a: Allocation, doc: AllocationIn, now: Any) -> None:
+    a.version = doc.version
+    a.order_number = doc.order_number
+    a.channel = doc.channel
+    a.type = doc.type
+    a.priority = doc.priority
+    a.placed_at = doc.placed_at
+    a.ship_by = doc.ship_by
+    a.service_level = doc.service_level
+    a.ship_to = doc.ship_to.model_dump()
+    a.b2b = doc.b2b.model_dump() if doc.b2b else None
+    a.notes = doc.notes
+    a.updated_at = now
+
+
+def _judge_and_reserve(
+    s: Session, allocation: Allocation, doc: AllocationIn, now: Any
+) -> tuple[AllocationStatus, tuple[str, ...]]:
+    demands = []
+    needed: dict[int, int] = {}
+    for line in allocation.lines:
+        available = 0
+        if line.sku_id is not None:
+            needed[line.sku_id] = needed.get(line.sku_id, 0) + line.qty
+            # Two lines of one SKU share the same stock: judge each against what is left.
+            available = repo.available_for_sku(s, line.sku_id) - (needed[line.sku_id] - line.qty)
+        demands.append(
+            LineDemand(line.line_id, line.sku, line.qty, line.sku_id is not None, available)
+        )
+    credit_hold = doc.type == "b2b" and doc.b2b is not None and not doc.b2b.credit_approved
+    verdict = judge_intake(demands, credit_hold)
+    if verdict.status not in (AllocationStatus.ACCEPTED, AllocationStatus.HELD):
+        return verdict.status, verdict.reasons
+    savepoint = s.begin_nested()
+    try:
+        for line in allocation.lines:
+            _reserve_line(s, allocation, line, now)
+    except _Short as short:
+        savepoint.rollback()
+        return AllocationStatus.BACKORDERED, (str(short),)
+    savepoint.commit()
+    return verdict.status, verdict.reasons
+
+
+def _reserve_line(s: Session, allocation: Allocation, line: AllocationLine, now: Any) -> None:
+    """Pick faces first, then the fullest bins (fewest locations), never more than is free."""
+    remaining = line.qty
+    rows = s.scalars(
+        select(Stock)
+        .where(Stock.sku_id == line.sku_id, Stock.on_hand > Stock.allocated)
+        .order_by((Stock.on_hand - Stock.allocated).desc(), Stock.id)
+    ).all()
+    rows = sorted(rows, key=lambda st: (st.location.kind != "pick",))
+    for stock in rows:
+        if remaining == 0:
+            break
+        take = min(remaining, stock.on_hand - stock.allocated)
+        if take <= 0:
+            continue
+        if repo.move_stock(
+            s,
+            stock,
+            allocated_delta=take,
+            reason="reserve",
+            reference=allocation.allocation_id,
+            actor="oms",
+            now=now,
+        ):
+            s.add(Reservation(line_pk=line.id, stock_id=stock.id, qty=take))
+            remaining -= take
+    if remaining:
+        raise _Short(f"line {line.line_id}: {line.sku} short by {remaining} while reserving")
+
+
+def _release_everything(s: Session, allocation: Allocation, now: Any) -> None:
+    """Undo reservations and open pick tasks before a newer version replaces the allocation."""
+    line_ids = [ln.id for ln in allocation.lines]
+    if not line_ids:
+        return
+    s.execute(delete(PickTask).where(PickTask.allocation_pk == allocation.id))
+    for res in s.scalars(select(Reservation).where(Reservation.line_pk.in_(line_ids))).all():
+        stock = s.get(Stock, res.stock_id)
+        assert stock is not None
+        repo.move_stock(
+            s,
+            stock,
+            allocated_delta=-res.qty,
+            reason="release",
+            reference=allocation.allocation_id,
+            actor="oms",
+            now=now,
+        )
+        s.delete(res)
+    allocation.wave_id = None
+    s.flush()
+
+
+def _report(
+    s: Session,
+    allocation: Allocation,
+    status: AllocationStatus,
+    reasons: tuple[str, ...],
+    now: Any,
+) -> None:
+    if status is AllocationStatus.REJECTED:
+        repo.add_event(s, "allocation.rejected", allocation, {"reasons": list(reasons)}, now)
+    elif status is AllocationStatus.BACKORDERED:
+        repo.add_event(
+            s,
+            "allocation.short",
+            allocation,
+            {
+                "backordered": True,
+                "lines": [
+                    {"line_id": ln.line_id, "short_qty": ln.qty, "reason": "; ".join(reasons)}
+                    for ln in allocation.lines
+                ],
+            },
+            now,
+        )
+    else:
+        data: dict[str, Any] = {}
+        if status is AllocationStatus.HELD:
+            data = {"held": True, "reasons": list(reasons)}
+        repo.add_event(s, "allocation.accepted", allocation, data, now)
+
+
+def allocation_state(allocation_id: str, uow: SessionFactory) -> dict[str, Any]:
+    with uow() as tx:
+        s = tx.session
+        a = repo.allocation_by_external_id(s, allocation_id)
+        if a is None:
+            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+        shipments = []
+        for sh in s.scalars(select(Shipment).where(Shipment.allocation_pk == a.id)).all():
+            cartons = s.scalars(select(Carton).where(Carton.shipment_id == sh.id)).all()
+            shipments.append(
+                {
+                    "carrier": sh.carrier,
+                    "service": sh.service,
+                    "shipped_at": sh.shipped_at.isoformat(),
+                    "cartons": [
+                        {
+                            "carton_id": c.code,
+                            "tracking_number": c.tracking_number,
+                            "weight_g": c.weight_g,
+                        }
+                        for c in cartons
+                    ],
+                }
+            )
+        return {
+            "allocation_id": a.allocation_id,
+            "version": a.version,
+            "order_number": a.order_number,
+            "status": a.status,
+            "reasons": a.reasons,
+            "holds": a.reasons if a.status == AllocationStatus.HELD.value else [],
+            "lines": [
+                {
+                    "line_id": ln.line_id,
+                    "sku": ln.sku,
+                    "qty": ln.qty,
+                    "picked": ln.picked,
+                    "short": ln.short,
+                    "packed": ln.packed,
+                    "shipped": ln.shipped,
+                    "cancelled": ln.cancelled,
+                }
+                for ln in a.lines
+            ],
+            "shipments": shipments,
+        }

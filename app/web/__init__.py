@@ -1,0 +1,15 @@
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_web(app: Flask) -> None:
+    from app.web.api import api
+    from app.web.errors import register_errors
+    from app.web.health import health
+    from app.web.home import home
+
+    app.register_blueprint(api)
+    app.register_blueprint(health)
+    app.register_blueprint(home)
+    register_errors(app)

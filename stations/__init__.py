@@ -1,0 +1,25 @@
+"""Station packages: each has events.py (its Socket.IO namespace), views.py (its page)."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_stations(app: Flask) -> None:
+    from app import socketio
+    from stations.pack.events import PackNamespace
+    from stations.pick.events import PickNamespace
+    from stations.ship.events import ShipNamespace
+    from stations.supervisor.events import SupervisorNamespace
+    from stations.views import register_pages
+    from stations.weigh.events import WeighNamespace
+
+    register_pages(app)
+    for ns in (
+        SupervisorNamespace("/supervisor"),
+        PickNamespace("/pick"),
+        PackNamespace("/pack"),
+        WeighNamespace("/weigh"),
+        ShipNamespace("/ship"),
+    ):
+        socketio.on_namespace(ns)

@@ -1,0 +1,116 @@
+"""What every station namespace shares: payload checks, sign-in by badge, error acks."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import session
+from flask_socketio import Namespace
+from sqlalchemy import select
+
+from app.adapters.db.models import User
+from app.container import Container, container
+from app.domain.scanning import ScanKind, parse_scan
+from app.services.errors import ServiceError
+
+log = logging.getLogger(__name__)
+
+Ack = dict[str, Any]
+
+
+def text_field(payload: Any, name: str, max_len: int = 200, required: bool = True) -> str:
+    if not isinstance(payload, dict):
+        raise ServiceError("the message must be a JSON object", "payload")
+    value = payload.get(name)
+    if value is None or value == "":
+        if required:
+            raise ServiceError(f"{name} is required", name)
+        return ""
+    if not isinstance(value, str):
+        raise ServiceError(f"{name} must be text", name)
+    value = value.strip()
+    if len(value) > max_len:
+        raise ServiceError(f"{name} is longer than {max_len} characters", name)
+    return value
+
+
+def int_field(payload: Any, name: str) -> int:
+    if not isinstance(payload, dict):
+        raise ServiceError("the message must be a JSON object", "payload")
+    value = payload.get(name)
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ServiceError(f"{name} must be a whole number", name)
+    return value
+
+
+def acked(handler: Callable[..., Ack]) -> Callable[..., Ack]:
+    """The handler's return value is the client's acknowledgement, also for failures."""
+
+    @functools.wraps(handler)
+    def wrapper(self: StationNamespace, payload: Any = None) -> Ack:
+        try:
+            return handler(self, payload)
+        except ServiceError as exc:
+            return exc.to_json()
+        except Exception:
+            log.exception("station %s: %s failed", self.namespace, handler.__name__)
+            return {
+                "ok": False,
+                "error": "server_error",
+                "message": "Something went wrong on the server. Nothing was saved. Try again.",
+            }
+
+    return wrapper
+
+
+class Changes:
+    """Marks the floor as changed; a background task pushes one dashboard snapshot per tick."""
+
+    dirty = threading.Event()
+
+    @classmethod
+    def mark(cls) -> None:
+        cls.dirty.set()
+
+
+class StationNamespace(Namespace):
+    station = "station"
+    roles: frozenset[str] = frozenset({"picker", "packer", "shipper", "supervisor", "admin"})
+
+    @property
+    def c(self) -> Container:
+        return container()
+
+    def user(self) -> str:
+        badge = session.get("badge")
+        if not badge:
+            raise ServiceError("Scan your badge to sign in first.", "badge")
+        return str(badge)
+
+    @acked
+    def on_sign_in(self, payload: Any) -> Ack:
+        raw = text_field(payload, "badge", 40)
+        parsed = parse_scan(raw)
+        if parsed.kind is not ScanKind.BADGE:
+            raise ServiceError(f"{raw} is not a badge. Badges look like U0001.", "badge")
+        with self.c.uow() as tx:
+            user = tx.session.scalars(
+                select(User).where(User.badge == parsed.value, User.active.is_(True))
+            ).first()
+            if user is None:
+                raise ServiceError(f"Badge {parsed.value} is not registered.", "badge")
+            if user.role not in self.roles:
+                raise ServiceError(
+                    f"{user.name} ({user.role}) may not work the {self.station} station.", "badge"
+                )
+            session["badge"] = user.badge
+            return {"ok": True, "user": {"badge": user.badge, "name": user.name, "role": user.role}}
+
+    @acked
+    def on_sign_out(self, payload: Any) -> Ack:
+        session.pop("badge", None)
+        return {"ok": True}

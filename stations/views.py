@@ -1,0 +1,14 @@
+from __future__ import annotations
+
+from flask import Flask
+
+
+def register_pages(app: Flask) -> None:
+    from stations.pack.views import bp as pack
+    from stations.pick.views import bp as pick
+    from stations.ship.views import bp as ship
+    from stations.supervisor.views import bp as supervisor
+    from stations.weigh.views import bp as weigh
+
+    for bp in (supervisor, pick, pack, weigh, ship):
+        app.register_blueprint(bp)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+
+from tests.support.warehouse import make_app, prepare_database
+
+# One seeded SQLite file per session, copied per test: seeding takes a second, a copy a few ms.
+_TEMPLATE: dict[str, Path] = {}
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, tmp_path_factory: pytest.TempPathFactory) -> str:
+    if "db" not in _TEMPLATE:
+        base = tmp_path_factory.mktemp("template") / "seeded.db"
+        prepare_database(f"sqlite:///{base}")
+        _TEMPLATE["db"] = base
+    target = tmp_path / "dockhand.db"
+    target.write_bytes(_TEMPLATE["db"].read_bytes())
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app(sqlite_url: str) -> Iterator[Flask]:
+    application = make_app(sqlite_url)
+    yield application
+    application.extensions["dockhand"].uow.engine.dispose()
