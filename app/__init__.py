@@ -1,41 +1,22 @@
-"""Dockhand: warehouse-floor execution. `create_app()` wires settings, database and stations."""
+"""Dockhand: warehouse-floor execution.
+
+`create_app` and `socketio` live in app.factory and are loaded on first use, so that
+`dockhand serve` can monkey-patch gevent before Flask, requests or redis import ssl.
+"""
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from flask import Flask
-from flask_socketio import SocketIO
+if TYPE_CHECKING:
+    from app.factory import create_app, socketio
 
-from app.settings import Settings, load_settings
-
-socketio = SocketIO()
-
-ROOT = Path(__file__).resolve().parent.parent
+__all__ = ["create_app", "socketio"]
 
 
-def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
-    from app.container import build_container
-    from app.web import register_web
-    from stations import register_stations
+def __getattr__(name: str) -> Any:
+    if name in __all__:
+        from app import factory
 
-    settings = settings or load_settings()
-    if overrides:
-        settings = settings.with_overrides(**overrides)
-    app = Flask(
-        __name__,
-        static_folder=str(ROOT / "static"),
-        static_url_path="/static",
-        template_folder=str(ROOT / "app" / "web" / "templates"),
-    )
-    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
-    app.extensions["dockhand"] = build_container(settings)
-    register_web(app)
-    register_stations(app)
-    socketio.init_app(
-        app,
-        async_mode=settings.async_mode or None,
-        message_queue=settings.message_queue or None,
-    )
-    return app
+        return getattr(factory, name)
+    raise AttributeError(name)

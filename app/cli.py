@@ -27,8 +27,12 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--demo", action="store_true", required=True)
     seed.add_argument("--skus", type=int, default=200)
 
-    oms = sub.add_parser("demo-oms", help="a simulated upstream OMS (its own HTTP server)")
-    oms.add_argument("rest", nargs=argparse.REMAINDER)
+    sub.add_parser(
+        "demo-oms",
+        help="a simulated upstream OMS (its own HTTP server); "
+        "`dockhand demo-oms --help` lists its options",
+        add_help=False,
+    )
 
     sim = sub.add_parser("simulate", help="simulated handhelds and stations over Socket.IO")
     sim.add_argument("--url", default="http://127.0.0.1:5000")
@@ -49,6 +53,11 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["demo-oms"]:
+        from app.demo.oms_server import main as oms_main
+
+        return oms_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "serve":
         return _serve(args.host, args.port)
@@ -62,11 +71,6 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "seed":
         return _seed(args.skus)
-    if args.command == "demo-oms":
-        from app.demo.oms_server import main as oms_main
-
-        rest = [a for a in args.rest if a != "--"]
-        return oms_main(rest)
     if args.command == "simulate":
         from app.simulate import run
 

@@ -1,0 +1,41 @@
+"""`create_app()` wires settings, database and stations; `socketio` is the one Socket.IO server."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+from flask_socketio import SocketIO
+
+from app.settings import Settings, load_settings
+
+socketio = SocketIO()
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
+    from app.container import build_container
+    from app.web import register_web
+    from stations import register_stations
+
+    settings = settings or load_settings()
+    if overrides:
+        settings = settings.with_overrides(**overrides)
+    app = Flask(
+        __name__,
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+        template_folder=str(ROOT / "app" / "web" / "templates"),
+    )
+    app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
+    app.extensions["dockhand"] = build_container(settings)
+    register_web(app)
+    register_stations(app)
+    socketio.init_app(
+        app,
+        async_mode=settings.async_mode or None,
+        message_queue=settings.message_queue or None,
+    )
+    return app
