@@ -189,7 +189,7 @@ export function station(namespace, options = {}) {
   let user = null;
   let scanHandler = null;
   let queue = Promise.resolve();
-  let handled = 0; // scans fully handled: lets tests (and people) know the page is idle
+  let handled = 0; // scans and actions fully handled: tells tests the page is idle
   let pending = 0;
   let lastTimeout = null; // {code, id, at}
 
@@ -292,14 +292,12 @@ export function station(namespace, options = {}) {
     await scanHandler(code);
   }
 
-  /** Every scan, wedge or typed, goes through one queue: in order, one at a time. */
-  function deliver(raw) {
-    const code = String(raw).trim();
-    if (!code) return;
+  /** Scans and button actions share one queue: in order, one at a time. */
+  function run(task) {
     pending += 1;
     document.body.dataset.busy = String(pending);
     queue = queue
-      .then(() => route(code))
+      .then(task)
       .catch((err) => {
         console.error(err);
         flash(false, `This page failed: ${err && err.message ? err.message : err}. Scan again.`);
@@ -311,6 +309,13 @@ export function station(namespace, options = {}) {
         if (pending === 0) delete document.body.dataset.busy;
         else document.body.dataset.busy = String(pending);
       });
+    return queue;
+  }
+
+  /** A scan, from the wedge or typed into a form. */
+  function deliver(raw) {
+    const code = String(raw).trim();
+    if (code) run(() => route(code));
   }
 
   /** A client id for this scan; after a timeout the same code reuses the unanswered id. */
@@ -389,6 +394,7 @@ export function station(namespace, options = {}) {
     askScan,
     flash,
     deliver,
+    run,
     signOut,
     get user() {
       return user;
