@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import aliased
 
 from app.adapters.db import repositories as repo
 from app.adapters.db.models import (
@@ -78,7 +79,24 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
             .limit(1)
         ).first()
         if task is None:
-            # Finish an order already started by this picker before opening another.
+            # Discrete picking: an order belongs to the picker who took its first task, so
+            # its units meet in one tote. Finish your own order before opening another.
+            other = aliased(PickTask)
+            mine = aliased(PickTask)
+            taken_by_other = (
+                select(other.id)
+                .where(
+                    other.allocation_pk == PickTask.allocation_pk,
+                    other.picker.is_not(None),
+                    other.picker != picker,
+                )
+                .exists()
+            )
+            started_by_me = (
+                select(mine.id)
+                .where(mine.allocation_pk == PickTask.allocation_pk, mine.picker == picker)
+                .exists()
+            )
             task = s.scalars(
                 select(PickTask)
                 .join(Wave, Wave.id == PickTask.wave_id)
@@ -89,8 +107,10 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
                     Allocation.status.in_(
                         [AllocationStatus.RELEASED.value, AllocationStatus.PICKING.value]
                     ),
+                    ~taken_by_other,
                 )
-                .order_by(Wave.id, PickTask.allocation_pk, PickTask.sequence)
+                .order_by(started_by_me.desc(), Wave.id, PickTask.allocation_pk,
+                          PickTask.sequence)
                 .limit(1)
                 .with_for_update(skip_locked=True, of=PickTask)
             ).first()

@@ -162,8 +162,13 @@ def test_stock_that_cannot_cover_a_line_backorders_without_reserving(app: Flask)
 def test_b2b_without_credit_approval_is_held(app: Flask) -> None:
     doc = allocation_doc(
         type="b2b",
-        b2b={"po_number": "PO-1", "allow_partial": False, "palletize": False,
-             "credit_approved": False, "payment_terms": "NET30"},
+        b2b={
+            "po_number": "PO-1",
+            "allow_partial": False,
+            "palletize": False,
+            "credit_approved": False,
+            "payment_terms": "NET30",
+        },
     )
     resp = signed_post(app.test_client(), "/api/v1/allocations", doc)
     assert resp.get_json()["status"] == "held"
@@ -187,6 +192,4 @@ def test_inventory_pages_through_every_sku(app: Flask) -> None:
     assert shirt["available"] == shirt["on_hand"] - 2
     one = signed_get(client, "/api/v1/inventory?sku=MUG-BLK-S&locations=1").get_json()
     assert one["items"][0]["allocated"] == 1
-    assert sum(loc["on_hand"] for loc in one["items"][0]["locations"]) == one["items"][0][
-        "on_hand"
-    ]
+    assert sum(loc["on_hand"] for loc in one["items"][0]["locations"]) == one["items"][0]["on_hand"]

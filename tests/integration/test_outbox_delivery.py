@@ -90,9 +90,7 @@ def test_a_retry_resends_the_same_id_and_bytes(app: Flask, oms: DemoOms) -> None
     assert oms.duplicates == 0
 
 
-def test_events_of_one_allocation_stay_in_order_behind_a_failure(
-    app: Flask, oms: DemoOms
-) -> None:
+def test_events_of_one_allocation_stay_in_order_behind_a_failure(app: Flask, oms: DemoOms) -> None:
     clock = StepClock()
     _post(app, 1)
     # A second event for the same allocation, written after the first.
@@ -127,5 +125,9 @@ def test_dead_letter_after_max_attempts_then_supervisor_retry(app: Flask, oms: D
     assert outbox.retry_dead(None, uow_of(app), clock) == 1
     assert _send(app, oms, clock) == 1
     assert outbox.backlog(uow_of(app)) | {"oldest_pending": None} == {
-        "pending": 0, "dead": 0, "sent": 1, "oldest_pending": None, "last_error": None
+        "pending": 0,
+        "dead": 0,
+        "sent": 1,
+        "oldest_pending": None,
+        "last_error": None,
     }
