@@ -63,6 +63,7 @@ function render(t) {
   setText("#task-picked", t.picked);
   setText("#task-total", t.qty);
   setText("#task-tote", t.tote || "Any empty tote");
+  $("#task-tote").classList.toggle("free", !t.tote);
   setText("#task-order", t.order_number);
   setText("#task-wave", t.wave);
   for (const field of card.querySelectorAll(".task-field")) {

@@ -62,6 +62,7 @@ function setCarton(c, blockedMessage = null) {
   expected.dataset.grams = String(c.expected_weight_g);
   expected.textContent = grams(c.expected_weight_g);
   setText("#measured-weight", c.weight_g ? grams(c.weight_g) : "—");
+  $("#measured-weight").classList.remove("bad");
   show("#weigh-blocked", Boolean(blockedMessage));
   setText("#weigh-blocked-text", blockedMessage || "");
   $("#weight-input").value = "";
@@ -111,7 +112,10 @@ async function record(weightG, source) {
   // Out of tolerance (or a refused reading): the carton stays here, blocked.
   if (ack.carton) setCarton(ack.carton, ack.message);
   else if (ack.result) setCarton(carton, ack.message);
-  if (ack.measured_g) setText("#measured-weight", grams(ack.measured_g));
+  if (ack.measured_g) {
+    setText("#measured-weight", grams(ack.measured_g));
+    $("#measured-weight").classList.add("bad");
+  }
 }
 
 $("#weight-form").addEventListener("submit", (event) => {
