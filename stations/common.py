@@ -77,7 +77,7 @@ class Changes:
         cls.dirty.set()
 
 
-class StationNamespace(Namespace):
+class StationNamespace(Namespace):  # type: ignore[misc]
     station = "station"
     roles: frozenset[str] = frozenset({"picker", "packer", "shipper", "supervisor", "admin"})
 

@@ -23,7 +23,7 @@ def _wait_http(url: str, proc: subprocess.Popen[bytes], timeout_s: float = 60) -
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise RuntimeError(f"{proc.args} exited with {proc.returncode}")
+            raise RuntimeError(f"{proc.args!r} exited with {proc.returncode}")
         try:
             if requests.get(url, timeout=2).status_code < 500:
                 return
@@ -69,7 +69,11 @@ def run_demo(args: argparse.Namespace) -> int:
             except subprocess.TimeoutExpired:
                 p.kill()
 
-    signal.signal(signal.SIGTERM, lambda *_: (stop_all(), sys.exit(0)))
+    def on_term(*_: object) -> None:
+        stop_all()
+        sys.exit(0)
+
+    signal.signal(signal.SIGTERM, on_term)
     try:
         server = subprocess.Popen(
             _cmd("serve", "--host", "127.0.0.1", "--port", str(args.port)), env=env

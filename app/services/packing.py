@@ -51,7 +51,7 @@ def _allocation_for(s: Any, code: str) -> Allocation:
         )
         if allocation is None:
             raise NotFound(f"{code} is not a tote, allocation or order number we know.", "tote")
-    assert allocation is not None
+    assert isinstance(allocation, Allocation)
     if allocation.status == AllocationStatus.HELD.value:
         raise OnHold(
             f"Order {allocation.order_number} is on hold ({'; '.join(allocation.reasons)}). "
@@ -263,7 +263,7 @@ def close_carton(
             per_line[pu.line_pk] = per_line.get(pu.line_pk, 0) + 1
         for line_pk, qty in per_line.items():
             carton.lines.append(CartonLine(line_pk=line_pk, qty=qty))
-            line = s.get(AllocationLine, line_pk)
+            line = repo.must_get(s, AllocationLine, line_pk)
             line.packed += qty
         s.flush()
         if all(ln.packed >= ln.picked for ln in allocation.lines):

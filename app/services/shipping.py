@@ -105,7 +105,7 @@ def ship_carton(
         carton.rate_minor = chosen.price_minor
         carton.status = "shipped"
         carton.shipped_at = now
-        allocation = s.get(Allocation, carton.allocation_pk)
+        allocation = repo.must_get(s, Allocation, carton.allocation_pk)
         shipment = s.scalars(
             select(Shipment).where(
                 Shipment.allocation_pk == allocation.id,
@@ -124,7 +124,7 @@ def ship_carton(
             s.flush()
         carton.shipment_id = shipment.id
         for cl in carton.lines:
-            line = s.get(AllocationLine, cl.line_pk)
+            line = repo.must_get(s, AllocationLine, cl.line_pk)
             line.shipped += cl.qty
         s.flush()
         _maybe_shipped(s, allocation, now)
@@ -172,7 +172,7 @@ def label_pdf(code: str, uow: SessionFactory, ctx: ShipContext) -> bytes:
         carton = _carton(s, code.strip())
         if not carton.tracking_number:
             raise Conflict(f"Carton {carton.code} has no label yet: ship it first.", "carton")
-        allocation = s.get(Allocation, carton.allocation_pk)
+        allocation = repo.must_get(s, Allocation, carton.allocation_pk)
         to = allocation.ship_to
         label = ShippingLabel(
             tracking_number=carton.tracking_number,

@@ -21,7 +21,7 @@ def _carton(s: Any, code: str, lock: bool = False) -> Carton:
     stmt = select(Carton).where(Carton.code == parsed.value)
     if lock:
         stmt = stmt.with_for_update()
-    carton = s.scalars(stmt).first()
+    carton: Carton | None = s.scalars(stmt).first()
     if carton is None:
         raise NotFound(f"{code} is not a carton we know. Scan the carton label (CT…).", "carton")
     return carton

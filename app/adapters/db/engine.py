@@ -1,4 +1,4 @@
-"""Engines: SQLite (WAL, synchronous=FULL, foreign keys, BEGIN IMMEDIATE) or PostgreSQL (psycopg 3)."""
+"""Engines: SQLite (WAL, synchronous=FULL, foreign keys, BEGIN IMMEDIATE) or PostgreSQL."""
 
 from __future__ import annotations
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +21,8 @@ from app.adapters.db.models import (
 )
 from app.domain.events import event_body
 from app.domain.scanning import normalise_gtin
+
+_T = TypeVar("_T")
 
 
 def allocation_by_external_id(
@@ -152,3 +154,11 @@ def previous_scan(session: Session, client_scan_id: str | None) -> ScanLog | Non
     if not client_scan_id:
         return None
     return session.scalars(select(ScanLog).where(ScanLog.client_scan_id == client_scan_id)).first()
+
+
+def must_get(session: Session, model: type[_T], pk: int) -> _T:
+    """A row the caller knows exists (a foreign key points at it)."""
+    row = session.get(model, pk)
+    if row is None:
+        raise LookupError(f"{model.__name__} {pk} vanished")
+    return row
