@@ -29,5 +29,6 @@ def event_body(
 
 def backoff_s(attempts: int, base_s: float, max_s: float, jitter: float) -> float:
     """Exponential backoff with full jitter (jitter in [0, 1) from the caller's RNG)."""
-    ceiling = min(max_s, base_s * (2 ** max(0, attempts - 1)))
+    # The exponent is clamped so a very long outage cannot overflow the float.
+    ceiling = min(max_s, base_s * (2 ** min(max(0, attempts - 1), 60)))
     return float(max(base_s / 2, ceiling * jitter))

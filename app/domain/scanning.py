@@ -73,12 +73,14 @@ def _gs1(raw: str) -> ParsedScan | None:
         result = biip.parse(raw)
     except Exception:
         return None
-    if result.gtin is not None:
-        return ParsedScan(raw, ScanKind.ITEM, gtin14(result.gtin))
-    if result.sscc is not None:
-        return ParsedScan(raw, ScanKind.SSCC, result.sscc.value)
     msg = result.gs1_message
+    # biip also fills `gtin` for an element string holding AI 01, so read the element
+    # strings first: they carry the lot, expiry and serial a plain GTIN does not.
     if msg is None:
+        if result.gtin is not None:
+            return ParsedScan(raw, ScanKind.ITEM, gtin14(result.gtin))
+        if result.sscc is not None:
+            return ParsedScan(raw, ScanKind.SSCC, result.sscc.value)
         return None
     fields: dict[str, str] = {}
     expires: date | None = None
@@ -92,6 +94,8 @@ def _gs1(raw: str) -> ParsedScan | None:
     if gtin is None:
         if "00" in fields:
             return ParsedScan(raw, ScanKind.SSCC, fields["00"])
+        if result.gtin is not None:
+            return ParsedScan(raw, ScanKind.ITEM, gtin14(result.gtin))
         return None
     return ParsedScan(raw, ScanKind.ITEM, gtin, fields.get("10"), expires, fields.get("21"))
 

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 from enum import Enum
 
 MAX_SKEW_S = 300
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
+_SIGNATURE = re.compile(r"v1=[0-9a-fA-F]{1,128}")
 
 
 class SignatureProblem(Enum):
@@ -36,10 +39,12 @@ def check(
     """None when the request is authentic; otherwise why it is not."""
     if not timestamp or not sig:
         return SignatureProblem.MISSING
-    if not sig.startswith("v1=") or not timestamp.strip().isdigit():
+    # Headers arrive as latin-1 text: only ASCII digits and hex may pass, so that int() and
+    # compare_digest() never raise on hostile input.
+    if not _TIMESTAMP.fullmatch(timestamp) or not _SIGNATURE.fullmatch(sig):
         return SignatureProblem.MALFORMED
-    if abs(now - int(timestamp)) > MAX_SKEW_S:
+    if abs(int(now) - int(timestamp)) > MAX_SKEW_S:
         return SignatureProblem.STALE
-    if not hmac.compare_digest(signature(secret, timestamp, body), sig):
+    if not hmac.compare_digest(signature(secret, timestamp, body).encode(), sig.encode()):
         return SignatureProblem.MISMATCH
     return None

@@ -264,7 +264,12 @@ def allocation_state(allocation_id: str, uow: SessionFactory) -> dict[str, Any]:
             "order_number": a.order_number,
             "status": a.status,
             "reasons": a.reasons,
-            "holds": a.reasons if a.status == AllocationStatus.HELD.value else [],
+            "holds": (a.reasons if a.status == AllocationStatus.HELD.value else [])
+            + (
+                [f"cancelled ({a.cancel_reason}): picked units going back to their bins"]
+                if a.cancel_reason and a.status != AllocationStatus.CANCELLED.value
+                else []
+            ),
             "lines": [
                 {
                     "line_id": ln.line_id,

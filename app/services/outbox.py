@@ -46,16 +46,14 @@ def dispatch_due(
         s = tx.session
         blocked = set(
             s.scalars(
-                select(OutboxEvent.allocation_id)
-                .where(OutboxEvent.status == "dead", OutboxEvent.allocation_id.is_not(None))
-                .distinct()
+                select(OutboxEvent.stream_key).where(OutboxEvent.status == "dead").distinct()
             ).all()
         )
         pending = s.execute(
             select(
                 OutboxEvent.id,
                 OutboxEvent.event_id,
-                OutboxEvent.allocation_id,
+                OutboxEvent.stream_key,
                 OutboxEvent.body,
                 OutboxEvent.next_attempt_at,
             )
@@ -64,12 +62,11 @@ def dispatch_due(
             .limit(batch)
         ).all()
     delivered = 0
-    for pk, event_id, allocation_id, body, due in pending:
-        key = allocation_id or f"#{pk}"
+    for pk, event_id, key, body, due in pending:
         if key in blocked:
             continue
         if due > now:
-            blocked.add(key)  # a later event of the same allocation must wait its turn
+            blocked.add(key)  # a later event of the same stream must wait its turn
             continue
         error = post(event_id, body)
         with uow() as tx:

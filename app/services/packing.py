@@ -58,6 +58,12 @@ def _allocation_for(s: Any, code: str) -> Allocation:
             "Do not pack it: put the tote on the exceptions shelf.",
             "tote",
         )
+    if allocation.cancel_reason:
+        raise Conflict(
+            f"Order {allocation.order_number} was cancelled ({allocation.cancel_reason}). "
+            "Its units go back to their bins: put the tote on the exceptions shelf.",
+            "tote",
+        )
     if allocation.status not in PACKABLE:
         raise Conflict(
             f"Order {allocation.order_number} is {allocation.status}, not ready to pack.", "tote"

@@ -24,6 +24,7 @@ from app.domain.picking import PickState, ScanContext, ScanOutcome, step
 from app.domain.scanning import ScanKind, parse_scan
 from app.services.clock import Clock
 from app.services.errors import ServiceError
+from app.services.put_back import next_put_back
 from app.services.replies import ScanReply, log_scan, replay
 
 FINISHED = {AllocationStatus.SHIPPED.value, AllocationStatus.CANCELLED.value}
@@ -60,6 +61,7 @@ def _task_view(s: Any, task: PickTask) -> dict[str, Any]:
         "location_confirmed": task.location_confirmed,
         "tote": tote.code if tote else None,
         "line_id": line.line_id if line else None,
+        "kind": "pick",
         "status": task.status,
         "stage": _state(s, task, allocation).stage.value if allocation else None,
     }
@@ -72,6 +74,11 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
         raise ServiceError("sign in with your badge first", "picker")
     with uow() as tx:
         s = tx.session
+        # Units of cancelled orders are in limbo until they are back in a bin: they go first.
+        put_back = next_put_back(s, picker)
+        if put_back is not None:
+            tx.commit()
+            return put_back
         task = s.scalars(
             select(PickTask)
             .where(PickTask.picker == picker, PickTask.status == "active")
@@ -109,8 +116,7 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
                     ),
                     ~taken_by_other,
                 )
-                .order_by(started_by_me.desc(), Wave.id, PickTask.allocation_pk,
-                          PickTask.sequence)
+                .order_by(started_by_me.desc(), Wave.id, PickTask.allocation_pk, PickTask.sequence)
                 .limit(1)
                 .with_for_update(skip_locked=True, of=PickTask)
             ).first()
@@ -166,13 +172,15 @@ def record_scan(cmd: PickScan, uow: SessionFactory, clock: Clock) -> ScanReply:
             return reply
         allocation = s.get(Allocation, task.allocation_pk)
         assert allocation is not None
-        if allocation.status in STOPPED:
-            why = "; ".join(allocation.reasons) or allocation.status
+        if allocation.status in STOPPED or allocation.cancel_reason:
+            held = allocation.status == AllocationStatus.HELD.value
+            why = "; ".join(allocation.reasons) if held else allocation.cancel_reason
             reply = ScanReply(
                 False,
-                "on_hold" if allocation.status == AllocationStatus.HELD.value else "cancelled",
-                f"Stop: order {allocation.order_number} is {allocation.status} ({why}). "
-                "Take the tote to the exceptions desk.",
+                "on_hold" if held else "cancelled",
+                f"Stop: order {allocation.order_number} is "
+                f"{'on hold' if held else 'cancelled'} ({why}). "
+                "Take what you picked to the exceptions desk.",
             )
         else:
             reply = _apply(s, task, allocation, parsed, cmd, now)

@@ -54,7 +54,9 @@ def _check_not_held(s: Any, carton: Carton) -> None:
             "Set the carton aside.",
             "carton",
         )
-    if allocation.status == AllocationStatus.CANCELLED.value:
+    if carton.status == "voided":
+        raise Conflict(f"Carton {carton.code} was voided: its order changed. Unpack it.", "carton")
+    if allocation.status == AllocationStatus.CANCELLED.value or allocation.cancel_reason:
         raise Conflict(f"Order {allocation.order_number} was cancelled. Set it aside.", "carton")
 
 

@@ -7,10 +7,17 @@ from typing import Any
 
 from flask import Blueprint, Response, jsonify, request
 
-from app.adapters.oms.schemas import BadDocument, parse_allocation
+from app.adapters.oms.schemas import (
+    BadDocument,
+    CancelIn,
+    HoldIn,
+    ReturnIn,
+    parse_allocation,
+    parse_document,
+)
 from app.container import container
 from app.domain.signing import check
-from app.services import intake, inventory
+from app.services import cancels, intake, inventory, rma
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -41,7 +48,7 @@ def post_allocation() -> tuple[Response, int]:
     try:
         doc = parse_allocation(request.get_data(cache=True))
     except BadDocument as bad:
-        return jsonify({"error": "invalid", "errors": bad.errors}), 422
+        return _invalid(bad)
     result = intake.receive_allocation(doc, c.uow, c.clock)
     return jsonify(result.body), result.http_status
 
@@ -68,3 +75,48 @@ def get_inventory() -> tuple[Response, int]:
         with_locations=args.get("locations") in ("1", "true"),
     )
     return jsonify(page), 200
+
+
+def _invalid(bad: BadDocument) -> tuple[Response, int]:
+    return jsonify({"error": "invalid", "errors": bad.errors}), 422
+
+
+@api.post("/allocations/<allocation_id>/cancel")
+def cancel(allocation_id: str) -> tuple[Response, int]:
+    c = container()
+    try:
+        doc = parse_document(request.get_data(cache=True), CancelIn)
+    except BadDocument as bad:
+        return _invalid(bad)
+    return jsonify(cancels.cancel_allocation(allocation_id, doc, c.uow, c.clock)), 200
+
+
+@api.post("/allocations/<allocation_id>/hold")
+def hold(allocation_id: str) -> tuple[Response, int]:
+    c = container()
+    try:
+        doc = parse_document(request.get_data(cache=True), HoldIn)
+    except BadDocument as bad:
+        return _invalid(bad)
+    return jsonify(cancels.hold_allocation(allocation_id, doc, c.uow, c.clock)), 200
+
+
+@api.post("/allocations/<allocation_id>/release")
+def release(allocation_id: str) -> tuple[Response, int]:
+    c = container()
+    try:
+        doc = parse_document(request.get_data(cache=True), HoldIn)
+    except BadDocument as bad:
+        return _invalid(bad)
+    return jsonify(cancels.release_allocation(allocation_id, doc, c.uow, c.clock)), 200
+
+
+@api.post("/returns")
+def post_return() -> tuple[Response, int]:
+    c = container()
+    try:
+        doc = parse_document(request.get_data(cache=True), ReturnIn)
+    except BadDocument as bad:
+        return _invalid(bad)
+    status, body = rma.receive_rma(doc, c.uow, c.clock)
+    return jsonify(body), status

@@ -103,9 +103,7 @@ def test_upc_a_scan_matches_the_ean13_barcode_on_file() -> None:
     assert parse_scan("036000291452").value == on_file
 
 
-@pytest.mark.parametrize(
-    "code", ["96385075", "036000291453", "4006381333932", "10614141000416"]
-)
+@pytest.mark.parametrize("code", ["96385075", "036000291453", "4006381333932", "10614141000416"])
 def test_bad_check_digit_is_not_a_gtin(code: str) -> None:
     assert normalise_gtin(code) is None
     assert parse_scan(code).kind is not ScanKind.ITEM
@@ -145,14 +143,7 @@ def test_gs1_element_string_is_the_item_with_its_gtin(raw: str) -> None:
     assert scan.value == GTIN14
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG scanning._gs1: biip>=5 fills result.gtin for element strings with AI 01, so "
-    "_gs1 returns early and drops the lot (10), expiry (17) and serial (21)",
-)
-@pytest.mark.parametrize(
-    ("raw", "lot", "serial"), list(GS1_FORMS.values()), ids=list(GS1_FORMS)
-)
+@pytest.mark.parametrize(("raw", "lot", "serial"), list(GS1_FORMS.values()), ids=list(GS1_FORMS))
 def test_gs1_element_string_carries_lot_expiry_and_serial(
     raw: str, lot: str, serial: str | None
 ) -> None:
@@ -160,10 +151,6 @@ def test_gs1_element_string_carries_lot_expiry_and_serial(
     assert (scan.lot, scan.expires_on, scan.serial) == (lot, date(2026, 12, 31), serial)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="BUG scanning._gs1: expiry from AI 17 is dropped when AI 01 is present (biip>=5)",
-)
 def test_gs1_expiry_day_00_means_the_last_day_of_the_month() -> None:
     scan = parse_scan(f"]d201{GTIN14}17250200")
     assert scan.expires_on == date(2025, 2, 28)

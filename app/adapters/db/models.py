@@ -165,6 +165,9 @@ class Allocation(Base):
     status: Mapped[str] = mapped_column(String(16), index=True)
     reasons: Mapped[list[Any]] = mapped_column(default=list)
     wave_id: Mapped[int | None] = mapped_column(ForeignKey("waves.id"), index=True)
+    # A hold remembers the status it interrupted, so a release resumes exactly there.
+    held_from: Mapped[str | None] = mapped_column(String(16))
+    cancel_reason: Mapped[str | None] = mapped_column(String(200))
     received_at: Mapped[created_at]
     updated_at: Mapped[created_at]
     lines: Mapped[list[AllocationLine]] = relationship(
@@ -324,6 +327,8 @@ class OutboxEvent(Base):
     event_id: Mapped[str] = mapped_column(String(36), unique=True)
     type: Mapped[str] = mapped_column(String(40))
     allocation_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    # Events of one stream are delivered in order: an allocation, or one SKU's stock.
+    stream_key: Mapped[str] = mapped_column(String(80), index=True, default="")
     body: Mapped[str] = mapped_column(Text)  # exact bytes re-sent on every retry
     status: Mapped[str] = mapped_column(String(12), default="pending")  # pending, sent, dead
     attempts: Mapped[int] = mapped_column(default=0)
@@ -339,3 +344,53 @@ class Counter(Base):
     __tablename__ = "counters"
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"))
+
+
+class PutBackTask(Base):
+    """Picked units of a cancelled line going back to a bin, worked on a handheld."""
+
+    __tablename__ = "put_back_tasks"
+    __table_args__ = (CheckConstraint("done_qty >= 0 AND done_qty <= qty", name="done_within_qty"),)
+    id: Mapped[intpk]
+    allocation_pk: Mapped[int] = mapped_column(ForeignKey("allocations.id"), index=True)
+    line_pk: Mapped[int] = mapped_column(ForeignKey("allocation_lines.id"))
+    stock_id: Mapped[int] = mapped_column(ForeignKey("stock.id"))
+    qty: Mapped[int]
+    done_qty: Mapped[int] = mapped_column(default=0)
+    location_confirmed: Mapped[bool] = mapped_column(default=False)
+    status: Mapped[str] = mapped_column(String(16), default="open", index=True)
+    picker: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[created_at]
+    completed_at: Mapped[datetime | None]
+
+
+class ReturnAuthorization(Base):
+    __tablename__ = "return_authorizations"
+    id: Mapped[intpk]
+    rma_id: Mapped[str] = mapped_column(String(64), unique=True)
+    allocation_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    order_number: Mapped[str | None] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(16), default="authorized")
+    lines: Mapped[list[Any]]
+    received_at: Mapped[created_at]
+
+
+class SyncState(Base):
+    """Durable cursors and similar small facts (the pull-mode cursor)."""
+
+    __tablename__ = "sync_state"
+    key: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(String(400))
+
+
+class InboundReject(Base):
+    """A pulled message that could not be applied: kept with its errors for supervisors."""
+
+    __tablename__ = "inbound_rejects"
+    id: Mapped[intpk]
+    source: Mapped[str] = mapped_column(String(20))
+    kind: Mapped[str | None] = mapped_column(String(20))
+    reference: Mapped[str | None] = mapped_column(String(80))
+    payload: Mapped[str] = mapped_column(Text)
+    errors: Mapped[list[Any]]
+    at: Mapped[created_at]

@@ -114,12 +114,17 @@ def add_event(
     allocation: Allocation | None,
     data: dict[str, Any],
     now: datetime,
+    stream_key: str | None = None,
 ) -> OutboxEvent:
+    """Write an event in the caller's transaction (the outbox). Events of one stream (an
+    allocation by default) are delivered in the order they were written."""
     event_id = str(uuid.uuid4())
     ev = OutboxEvent(
         event_id=event_id,
         type=type_,
         allocation_id=allocation.allocation_id if allocation else None,
+        stream_key=stream_key
+        or (f"allocation:{allocation.allocation_id}" if allocation else f"event:{event_id}"),
         body=event_body(
             event_id,
             type_,

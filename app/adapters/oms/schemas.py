@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import (
     AwareDatetime,
@@ -16,6 +16,8 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+
+M = TypeVar("M", bound=BaseModel)
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=200)]
@@ -122,17 +124,49 @@ class BadDocument(Exception):
 
 
 def parse_allocation(raw: bytes) -> AllocationIn:
+    return parse_document(raw, AllocationIn)
+
+
+def to_iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+class CancelLine(Strict):
+    line_id: Id
+    qty: PositiveInt
+
+
+class CancelIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=200)] = ""
+    lines: Annotated[list[CancelLine], Field(min_length=1, max_length=500)] | None = None
+
+
+class HoldIn(Strict):
+    reason: Annotated[str, StringConstraints(max_length=200)] = ""
+
+
+class ReturnLineIn(Strict):
+    line_id: Id | None = None
+    sku: Id
+    qty: PositiveInt
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class ReturnIn(Strict):
+    rma_id: Id
+    allocation_id: Id | None = None
+    order_number: Id | None = None
+    lines: Annotated[list[ReturnLineIn], Field(min_length=1, max_length=500)]
+
+
+def parse_document(raw: bytes, model: type[M]) -> M:
     try:
-        doc: Any = json.loads(raw)
+        doc: Any = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadDocument([{"field": "body", "error": f"not valid JSON: {exc}"}]) from exc
     if not isinstance(doc, dict):
         raise BadDocument([{"field": "body", "error": "must be a JSON object"}])
     try:
-        return AllocationIn.model_validate(doc)
+        return model.model_validate(doc)
     except ValidationError as exc:
         raise BadDocument(field_errors(exc)) from exc
-
-
-def to_iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value else None
