@@ -83,7 +83,9 @@ def _pack_lines(s: Any, allocation: Allocation) -> list[PackLine]:
     for ln in allocation.lines:
         sku = s.get(Sku, ln.sku_id) if ln.sku_id else None
         codes = repo.item_codes(sku) if sku else frozenset({ln.sku})
-        lines.append(PackLine(ln.id, ln.sku, codes, ln.picked, int(counts.get(ln.id, 0))))
+        # Cancelled units that were picked go back to their bins, not into a carton.
+        to_pack = min(ln.picked, ln.qty - ln.cancelled - ln.short)
+        lines.append(PackLine(ln.id, ln.sku, codes, to_pack, int(counts.get(ln.id, 0))))
     return lines
 
 
@@ -272,7 +274,7 @@ def close_carton(
             line = repo.must_get(s, AllocationLine, line_pk)
             line.packed += qty
         s.flush()
-        if all(ln.packed >= ln.picked for ln in allocation.lines):
+        if all(ln.packed >= ln.qty - ln.cancelled - ln.short for ln in allocation.lines):
             allocation.status = AllocationStatus.PACKED.value
             allocation.updated_at = now
             tote = s.scalars(select(Tote).where(Tote.allocation_pk == allocation.id)).first()

@@ -266,7 +266,9 @@ def _put_in_tote(s: Any, task: PickTask, allocation: Allocation, code: str, now:
             PickTask.allocation_pk == allocation.id, PickTask.status != "done"
         )
     )
-    if open_tasks == 0 and all(ln.picked + ln.short >= ln.qty for ln in allocation.lines):
+    if open_tasks == 0 and all(
+        ln.picked + ln.short + ln.cancelled >= ln.qty for ln in allocation.lines
+    ):
         allocation.status = AllocationStatus.PICKED.value
         allocation.updated_at = now
         repo.add_event(
