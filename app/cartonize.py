@@ -108,8 +108,11 @@ def main(argv: list[str]) -> int:
     out = {"packer": PACKER, "packer_version": packer_version(), "results": results}
     args.output.write_text(json.dumps(out, separators=(",", ":")) + "\n", encoding="utf-8")
     failed = sum(r["status"] in ("error", "timeout") for r in results)
-    print(f"{len(results)} instances, {failed} without an answer"
-          + (f", {invalid} invalid" if args.check else "") + f" -> {args.output}")
+    print(
+        f"{len(results)} instances, {failed} without an answer"
+        + (f", {invalid} invalid" if args.check else "")
+        + f" -> {args.output}"
+    )
     return 1 if failed or invalid else 0
 
 

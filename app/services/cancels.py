@@ -57,67 +57,70 @@ def _units(s: Session, line: AllocationLine) -> LineUnits:
 def cancel_allocation(
     allocation_id: str, doc: CancelIn, uow: SessionFactory, clock: Clock
 ) -> dict[str, Any]:
-    now = clock()
     with uow() as tx:
-        s = tx.session
-        a = repo.allocation_by_external_id(s, allocation_id, lock=True)
-        if a is None:
-            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
-        if a.status == AllocationStatus.CANCELLED.value:
-            return {"result": "cancelled", "detail": "already cancelled"}
-        by_id = {ln.line_id: ln for ln in a.lines}
-        wanted: list[tuple[AllocationLine, int]] = []
-        if doc.lines is None:
-            wanted = [(ln, ln.qty - ln.cancelled) for ln in a.lines if ln.qty > ln.cancelled]
-        else:
-            for i, req in enumerate(doc.lines):
-                line = by_id.get(req.line_id)
-                if line is None:
-                    raise ServiceError(
-                        f"no line {req.line_id} in {allocation_id}", f"lines[{i}].line_id"
-                    )
-                if req.qty > line.qty - line.cancelled:
-                    raise ServiceError(
-                        f"line {req.line_id} has {line.qty - line.cancelled} uncancelled units",
-                        f"lines[{i}].qty",
-                    )
-                wanted.append((line, req.qty))
-        plans = [(line, plan_line(_units(s, line), qty)) for line, qty in wanted]
-        if not any(p.cancelled for _, p in plans):
-            return {
-                "result": CancelResult.REJECTED.value,
-                "detail": "nothing left to cancel: the units have shipped",
-            }
-        pending_put_back = 0
-        touched_cartons = False
-        for line, plan in plans:
-            if plan.release:
-                _release(s, a, line, plan.release, now)
-            if plan.put_back:
-                touched_cartons |= _unpack(s, a, line, plan.put_back)
-                _create_put_back(s, a, line, plan.put_back, now)
-                pending_put_back += plan.put_back
-            line.cancelled += plan.cancelled
-        s.flush()
-        remaining = sum(ln.qty - ln.cancelled for ln in a.lines)
-        result = overall([p for _, p in plans], remaining)
-        a.cancel_reason = doc.reason or "cancelled by the OMS"
-        a.updated_at = now
-        if remaining == 0:
-            _stop_picking(s, a)
-            if pending_put_back == 0 and not _open_put_backs(s, a):
-                _finish_cancel(s, a)
-        else:
-            a.cancel_reason = None  # the rest of the order goes on
-            if touched_cartons and a.status in (
-                AllocationStatus.PACKED.value,
-                AllocationStatus.PACKING.value,
-            ):
-                a.status = AllocationStatus.PICKED.value  # re-pack what is left
-        _report(s, a, plans, result, pending_put_back, doc.reason, now)
-        detail = _detail(plans, pending_put_back)
+        result = apply_cancel(tx.session, allocation_id, doc, clock())
         tx.commit()
-        return {"result": result.value, "detail": detail}
+        return result
+
+
+def apply_cancel(s: Session, allocation_id: str, doc: CancelIn, now: Any) -> dict[str, Any]:
+    a = repo.allocation_by_external_id(s, allocation_id, lock=True)
+    if a is None:
+        raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+    if a.status == AllocationStatus.CANCELLED.value:
+        return {"result": "cancelled", "detail": "already cancelled"}
+    by_id = {ln.line_id: ln for ln in a.lines}
+    wanted: list[tuple[AllocationLine, int]] = []
+    if doc.lines is None:
+        wanted = [(ln, ln.qty - ln.cancelled) for ln in a.lines if ln.qty > ln.cancelled]
+    else:
+        for i, req in enumerate(doc.lines):
+            line = by_id.get(req.line_id)
+            if line is None:
+                raise ServiceError(
+                    f"no line {req.line_id} in {allocation_id}", f"lines[{i}].line_id"
+                )
+            if req.qty > line.qty - line.cancelled:
+                raise ServiceError(
+                    f"line {req.line_id} has {line.qty - line.cancelled} uncancelled units",
+                    f"lines[{i}].qty",
+                )
+            wanted.append((line, req.qty))
+    plans = [(line, plan_line(_units(s, line), qty)) for line, qty in wanted]
+    if not any(p.cancelled for _, p in plans):
+        return {
+            "result": CancelResult.REJECTED.value,
+            "detail": "nothing left to cancel: the units have shipped",
+        }
+    pending_put_back = 0
+    touched_cartons = False
+    for line, plan in plans:
+        if plan.release:
+            _release(s, a, line, plan.release, now)
+        if plan.put_back:
+            touched_cartons |= _unpack(s, a, line, plan.put_back)
+            _create_put_back(s, a, line, plan.put_back, now)
+            pending_put_back += plan.put_back
+        line.cancelled += plan.cancelled
+    s.flush()
+    remaining = sum(ln.qty - ln.cancelled for ln in a.lines)
+    result = overall([p for _, p in plans], remaining)
+    a.cancel_reason = doc.reason or "cancelled by the OMS"
+    a.updated_at = now
+    if remaining == 0:
+        _stop_picking(s, a)
+        if pending_put_back == 0 and not _open_put_backs(s, a):
+            _finish_cancel(s, a)
+    else:
+        a.cancel_reason = None  # the rest of the order goes on
+        if touched_cartons and a.status in (
+            AllocationStatus.PACKED.value,
+            AllocationStatus.PACKING.value,
+        ):
+            a.status = AllocationStatus.PICKED.value  # re-pack what is left
+    _report(s, a, plans, result, pending_put_back, doc.reason, now)
+    detail = _detail(plans, pending_put_back)
+    return {"result": result.value, "detail": detail}
 
 
 def _detail(plans: list[tuple[AllocationLine, LineCancel]], put_back: int) -> str:
@@ -300,45 +303,50 @@ def _report(
 def hold_allocation(
     allocation_id: str, doc: HoldIn, uow: SessionFactory, clock: Clock
 ) -> dict[str, Any]:
-    now = clock()
     with uow() as tx:
-        s = tx.session
-        a = repo.allocation_by_external_id(s, allocation_id, lock=True)
-        if a is None:
-            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
-        if a.status in DONE:
-            raise Conflict(f"allocation is {a.status}: nothing left to hold", "allocation_id")
-        reason = doc.reason or "held by the OMS"
-        if a.status == AllocationStatus.HELD.value:
-            if reason not in a.reasons:
-                a.reasons = [*a.reasons, reason]
-            tx.commit()
-            return {"result": "held", "detail": "already held", "holds": a.reasons}
-        a.held_from = a.status
-        a.status = AllocationStatus.HELD.value
-        a.reasons = [reason]
-        a.updated_at = now
+        result = apply_hold(tx.session, allocation_id, doc, clock())
         tx.commit()
-        return {"result": "held", "detail": f"held while {a.held_from}", "holds": a.reasons}
+        return result
+
+
+def apply_hold(s: Session, allocation_id: str, doc: HoldIn, now: Any) -> dict[str, Any]:
+    a = repo.allocation_by_external_id(s, allocation_id, lock=True)
+    if a is None:
+        raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+    if a.status in DONE:
+        raise Conflict(f"allocation is {a.status}: nothing left to hold", "allocation_id")
+    reason = doc.reason or "held by the OMS"
+    if a.status == AllocationStatus.HELD.value:
+        if reason not in a.reasons:
+            a.reasons = [*a.reasons, reason]
+        return {"result": "held", "detail": "already held", "holds": a.reasons}
+    a.held_from = a.status
+    a.status = AllocationStatus.HELD.value
+    a.reasons = [reason]
+    a.updated_at = now
+    return {"result": "held", "detail": f"held while {a.held_from}", "holds": a.reasons}
 
 
 def release_allocation(
     allocation_id: str, doc: HoldIn, uow: SessionFactory, clock: Clock
 ) -> dict[str, Any]:
-    now = clock()
     with uow() as tx:
-        s = tx.session
-        a = repo.allocation_by_external_id(s, allocation_id, lock=True)
-        if a is None:
-            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
-        if a.status != AllocationStatus.HELD.value:
-            return {"result": "released", "detail": f"not held (status {a.status})"}
-        resumed = a.held_from or AllocationStatus.ACCEPTED.value
-        if resumed == AllocationStatus.HELD.value:  # held at intake (credit): accept now
-            resumed = AllocationStatus.ACCEPTED.value
-        a.status = resumed
-        a.held_from = None
-        a.reasons = []
-        a.updated_at = now
+        result = apply_release(tx.session, allocation_id, doc, clock())
         tx.commit()
-        return {"result": "released", "detail": f"resumed as {resumed}"}
+        return result
+
+
+def apply_release(s: Session, allocation_id: str, doc: HoldIn, now: Any) -> dict[str, Any]:
+    a = repo.allocation_by_external_id(s, allocation_id, lock=True)
+    if a is None:
+        raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+    if a.status != AllocationStatus.HELD.value:
+        return {"result": "released", "detail": f"not held (status {a.status})"}
+    resumed = a.held_from or AllocationStatus.ACCEPTED.value
+    if resumed == AllocationStatus.HELD.value:  # held at intake (credit): accept now
+        resumed = AllocationStatus.ACCEPTED.value
+    a.status = resumed
+    a.held_from = None
+    a.reasons = []
+    a.updated_at = now
+    return {"result": "released", "detail": f"resumed as {resumed}"}

@@ -36,6 +36,7 @@ from app.services.errors import NotFound
 class IntakeResult:
     http_status: int
     body: dict[str, Any] = field(default_factory=dict)
+    changed: bool = False
 
 
 class _Short(Exception):
@@ -43,68 +44,71 @@ class _Short(Exception):
 
 
 def receive_allocation(doc: AllocationIn, uow: SessionFactory, clock: Clock) -> IntakeResult:
-    now = clock()
     with uow() as tx:
-        s = tx.session
-        existing = repo.allocation_by_external_id(s, doc.allocation_id, lock=True)
-        started = existing is not None and (
-            existing.status not in {st.value for st in REPLACEABLE}
-            or any(ln.picked or ln.short for ln in existing.lines)
+        result = apply_allocation(tx.session, doc, clock())
+        if result.changed:
+            tx.commit()
+        return result
+
+
+def apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
+    """The intake rules inside the caller's transaction (webhook, pull batch, CSV import)."""
+    existing = repo.allocation_by_external_id(s, doc.allocation_id, lock=True)
+    started = existing is not None and (
+        existing.status not in {st.value for st in REPLACEABLE}
+        or any(ln.picked or ln.short for ln in existing.lines)
+    )
+    decision = decide_version(existing.version if existing else None, doc.version, started)
+    if decision is VersionDecision.DUPLICATE:
+        assert existing is not None
+        return IntakeResult(200, {"status": "duplicate", "allocation_status": existing.status})
+    if decision is VersionDecision.STALE:
+        assert existing is not None
+        return IntakeResult(
+            409,
+            {
+                "error": "stale_version",
+                "detail": f"version {doc.version} is older than the stored version "
+                f"{existing.version}; nothing changed",
+            },
         )
-        decision = decide_version(existing.version if existing else None, doc.version, started)
-        if decision is VersionDecision.DUPLICATE:
-            assert existing is not None
-            return IntakeResult(200, {"status": "duplicate", "allocation_status": existing.status})
-        if decision is VersionDecision.STALE:
-            assert existing is not None
-            return IntakeResult(
-                409,
-                {
-                    "error": "stale_version",
-                    "detail": f"version {doc.version} is older than the stored version "
-                    f"{existing.version}; nothing changed",
-                },
-            )
-        if decision is VersionDecision.STARTED:
-            assert existing is not None
-            return IntakeResult(
-                409,
-                {
-                    "error": "already_started",
-                    "detail": f"allocation is {existing.status}: picking has started, so "
-                    f"version {doc.version} cannot replace version {existing.version}",
-                },
-            )
-        if existing is not None:
-            _release_everything(s, existing, now)
-            allocation = existing
-            allocation.lines.clear()
-            s.flush()
-        else:
-            allocation = Allocation(
-                allocation_id=doc.allocation_id, received_at=now, status="accepted"
-            )
-            s.add(allocation)
-        _copy_fields(allocation, doc, now)
-        for ln in doc.lines:
-            sku = repo.sku_by_code(s, ln.sku)
-            allocation.lines.append(
-                AllocationLine(
-                    line_id=ln.line_id,
-                    sku=ln.sku,
-                    sku_id=sku.id if sku else None,
-                    qty=ln.qty,
-                    lot=ln.lot,
-                    serial_required=ln.serial_required,
-                )
-            )
+    if decision is VersionDecision.STARTED:
+        assert existing is not None
+        return IntakeResult(
+            409,
+            {
+                "error": "already_started",
+                "detail": f"allocation is {existing.status}: picking has started, so "
+                f"version {doc.version} cannot replace version {existing.version}",
+            },
+        )
+    if existing is not None:
+        _release_everything(s, existing, now)
+        allocation = existing
+        allocation.lines.clear()
         s.flush()
-        status, reasons = _judge_and_reserve(s, allocation, doc, now)
-        allocation.status = status.value
-        allocation.reasons = list(reasons)
-        _report(s, allocation, status, reasons, now)
-        tx.commit()
-        return IntakeResult(202, {"status": status.value, "reasons": list(reasons)})
+    else:
+        allocation = Allocation(allocation_id=doc.allocation_id, received_at=now, status="accepted")
+        s.add(allocation)
+    _copy_fields(allocation, doc, now)
+    for ln in doc.lines:
+        sku = repo.sku_by_code(s, ln.sku)
+        allocation.lines.append(
+            AllocationLine(
+                line_id=ln.line_id,
+                sku=ln.sku,
+                sku_id=sku.id if sku else None,
+                qty=ln.qty,
+                lot=ln.lot,
+                serial_required=ln.serial_required,
+            )
+        )
+    s.flush()
+    status, reasons = _judge_and_reserve(s, allocation, doc, now)
+    allocation.status = status.value
+    allocation.reasons = list(reasons)
+    _report(s, allocation, status, reasons, now)
+    return IntakeResult(202, {"status": status.value, "reasons": list(reasons)}, True)
 
 
 def _copy_fields(a: Allocation, doc: AllocationIn, now: Any) -> None:

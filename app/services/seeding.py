@@ -99,6 +99,8 @@ def seed_demo(
                 )
                 units += qty
         report = SeedReport(sku_count, len(locations), units, len(_users()))
+        # The initial load is not news for the OMS: it reads /api/v1/inventory to start.
+        s.info.pop("available_changed", None)
         tx.commit()
         return report
 

@@ -45,8 +45,9 @@ def pick_all(app: Flask, badge: str = "U0010", tote: str = "T0001") -> Any:
         if task["kind"] != "pick":
             return picker, task
         for code in [task["location"]] + [task["barcode"]] * task["qty"] + [task["tote"] or tote]:
-            ack = picker.emit("scan", {"task_id": task["task_id"], "code": code},
-                              namespace="/pick", callback=True)
+            ack = picker.emit(
+                "scan", {"task_id": task["task_id"], "code": code}, namespace="/pick", callback=True
+            )
             assert ack["ok"], ack
     return picker, None
 
@@ -71,8 +72,11 @@ def test_cancel_before_picking_releases_every_unit(app: Flask) -> None:
 
 def test_partial_cancel_takes_exactly_those_units(app: Flask) -> None:
     post(app, "/api/v1/allocations", allocation_doc())
-    resp = post(app, "/api/v1/allocations/AL-1/cancel",
-                {"reason": "one less", "lines": [{"line_id": "1", "qty": 1}]})
+    resp = post(
+        app,
+        "/api/v1/allocations/AL-1/cancel",
+        {"reason": "one less", "lines": [{"line_id": "1", "qty": 1}]},
+    )
     assert resp.get_json()["result"] == "partially_cancelled"
     lines = {ln["line_id"]: ln for ln in state(app)["lines"]}
     assert (lines["1"]["cancelled"], lines["2"]["cancelled"]) == (1, 0)
@@ -106,8 +110,12 @@ def test_cancel_after_picking_creates_put_back_work(app: Flask) -> None:
     while task := picker.emit("next_task", {}, namespace="/pick", callback=True)["task"]:
         assert task["kind"] == "put_back"
         for code in [task["location"]] + [task["barcode"]] * task["qty"]:
-            ack = picker.emit("scan", {"kind": "put_back", "task_id": task["task_id"],
-                                       "code": code}, namespace="/pick", callback=True)
+            ack = picker.emit(
+                "scan",
+                {"kind": "put_back", "task_id": task["task_id"], "code": code},
+                namespace="/pick",
+                callback=True,
+            )
             assert ack["ok"], ack
         done += task["qty"]
     assert done == 3
@@ -136,8 +144,7 @@ def test_cancel_of_unknown_line_names_the_field(app: Flask) -> None:
 
 def test_held_allocation_is_never_waved_and_release_resumes_it(app: Flask) -> None:
     post(app, "/api/v1/allocations", allocation_doc())
-    assert post(app, "/api/v1/allocations/AL-1/hold", {"reason": "fraud review"}).status_code \
-        == 200
+    assert post(app, "/api/v1/allocations/AL-1/hold", {"reason": "fraud review"}).status_code == 200
     assert state(app)["status"] == "held"
     assert state(app)["holds"] == ["fraud review"]
     sup = socket_client(app, "/supervisor", "U0001")
@@ -155,19 +162,31 @@ def test_hold_in_progress_stops_the_picker_with_the_reason(app: Flask) -> None:
     picker = socket_client(app, "/pick", "U0010")
     task = picker.emit("next_task", {}, namespace="/pick", callback=True)["task"]
     post(app, "/api/v1/allocations/AL-1/hold", {"reason": "address check"})
-    ack = picker.emit("scan", {"task_id": task["task_id"], "code": task["location"]},
-                      namespace="/pick", callback=True)
+    ack = picker.emit(
+        "scan",
+        {"task_id": task["task_id"], "code": task["location"]},
+        namespace="/pick",
+        callback=True,
+    )
     assert ack["ok"] is False and ack["result"] == "on_hold"
     assert "address check" in ack["message"]
     post(app, "/api/v1/allocations/AL-1/release", {})
-    ack = picker.emit("scan", {"task_id": task["task_id"], "code": task["location"]},
-                      namespace="/pick", callback=True)
+    ack = picker.emit(
+        "scan",
+        {"task_id": task["task_id"], "code": task["location"]},
+        namespace="/pick",
+        callback=True,
+    )
     assert ack["ok"], ack
 
 
 def test_return_authorization_is_stored_once(app: Flask) -> None:
-    doc = {"rma_id": "RMA-77", "allocation_id": "AL-1", "order_number": "SO-AL-1",
-           "lines": [{"line_id": "1", "sku": "TSHIRT-BLK-S", "qty": 1, "reason": "too small"}]}
+    doc = {
+        "rma_id": "RMA-77",
+        "allocation_id": "AL-1",
+        "order_number": "SO-AL-1",
+        "lines": [{"line_id": "1", "sku": "TSHIRT-BLK-S", "qty": 1, "reason": "too small"}],
+    }
     assert post(app, "/api/v1/returns", doc).status_code == 202
     again = post(app, "/api/v1/returns", doc)
     assert again.status_code == 200 and again.get_json()["status"] == "duplicate"

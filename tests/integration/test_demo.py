@@ -25,9 +25,23 @@ def test_demo_ships_orders_to_the_simulated_oms_within_a_minute(tmp_path: Path) 
     port, oms_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKHAND_")}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "demo", "--port", str(port), "--oms-port",
-         str(oms_port), "--rate", "120", "--pickers", "2", "--data-dir", str(tmp_path),
-         "--fresh"],
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "demo",
+            "--port",
+            str(port),
+            "--oms-port",
+            str(oms_port),
+            "--rate",
+            "120",
+            "--pickers",
+            "2",
+            "--data-dir",
+            str(tmp_path),
+            "--fresh",
+        ],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
@@ -50,8 +64,9 @@ def test_demo_ships_orders_to_the_simulated_oms_within_a_minute(tmp_path: Path) 
             assert cartons and all(c["tracking_number"] and c["weight_g"] > 0 for c in cartons)
         assert stats["rejected_signatures"] == 0
         # From outside, without the demo's secret: refused, and nothing changes.
-        outsider = requests.post(f"http://127.0.0.1:{port}/api/v1/allocations",
-                                 json={"allocation_id": "X"}, timeout=5)
+        outsider = requests.post(
+            f"http://127.0.0.1:{port}/api/v1/allocations", json={"allocation_id": "X"}, timeout=5
+        )
         assert outsider.status_code == 401
         page = requests.get(f"http://127.0.0.1:{port}/supervisor", timeout=5)
         assert page.status_code == 200

@@ -61,6 +61,7 @@ def test_signed_get_is_required_for_state(app: Flask) -> None:
 
 
 def test_schema_errors_list_every_failing_field_and_change_nothing(app: Flask) -> None:
+    before = _counts(app)
     doc = allocation_doc()
     doc["lines"][1]["qty"] = 0
     doc["ship_to"]["country"] = "United Kingdom"
@@ -71,7 +72,7 @@ def test_schema_errors_list_every_failing_field_and_change_nothing(app: Flask) -
     assert fields["lines[1].qty"] == "must be a positive integer"
     assert "ship_to.country" in fields
     assert fields["service_level"] == "is required"
-    assert _counts(app) == (0, 0, 0)
+    assert _counts(app) == before
 
 
 def test_body_that_is_not_json_gets_422(app: Flask) -> None:
@@ -142,7 +143,9 @@ def test_unknown_sku_is_kept_rejected_and_reported(app: Flask) -> None:
     state = signed_get(client, "/api/v1/allocations/AL-1").get_json()
     assert state["status"] == "rejected"
     with uow_of(app)() as tx:
-        ev = tx.session.scalars(select(OutboxEvent)).one()
+        ev = tx.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.allocation_id == "AL-1")
+        ).one()
         assert ev.type == "allocation.rejected"
         assert "NO-SUCH-SKU" in json.loads(ev.body)["data"]["reasons"][0]
 
@@ -154,7 +157,9 @@ def test_stock_that_cannot_cover_a_line_backorders_without_reserving(app: Flask)
     assert resp.get_json()["status"] == "backordered"
     assert _counts(app)[2] == 0
     with uow_of(app)() as tx:
-        ev = tx.session.scalars(select(OutboxEvent)).one()
+        ev = tx.session.scalars(
+            select(OutboxEvent).where(OutboxEvent.allocation_id == "AL-1")
+        ).one()
         assert ev.type == "allocation.short"
         assert json.loads(ev.body)["data"]["lines"][0]["short_qty"] == 100000
 
@@ -193,3 +198,23 @@ def test_inventory_pages_through_every_sku(app: Flask) -> None:
     one = signed_get(client, "/api/v1/inventory?sku=MUG-BLK-S&locations=1").get_json()
     assert one["items"][0]["allocated"] == 1
     assert sum(loc["on_hand"] for loc in one["items"][0]["locations"]) == one["items"][0]["on_hand"]
+
+
+def test_reserving_stock_tells_the_oms_what_is_still_available(app: Flask) -> None:
+    client = app.test_client()
+    signed_post(client, "/api/v1/allocations", allocation_doc())
+    with uow_of(app)() as tx:
+        events = [
+            json.loads(e.body)
+            for e in tx.session.scalars(
+                select(OutboxEvent)
+                .where(OutboxEvent.type == "inventory.changed")
+                .order_by(OutboxEvent.id.desc())
+                .limit(2)
+            )
+        ]
+    by_sku = {e["data"]["sku"]: e["data"] for e in events}
+    inventory = {i["sku"]: i for i in signed_get(client, "/api/v1/inventory").get_json()["items"]}
+    for sku in ("TSHIRT-BLK-S", "MUG-BLK-S"):
+        assert by_sku[sku]["available"] == inventory[sku]["available"]
+        assert by_sku[sku]["on_hand"] == inventory[sku]["on_hand"]

@@ -44,6 +44,11 @@ def _send(app: Flask, peer: DemoOms, clock: StepClock) -> int:
     )
 
 
+def allocation_events(peer: DemoOms) -> list[dict[str, object]]:
+    """What the OMS heard about allocations (each intake also sends inventory.changed)."""
+    return [e for e in peer.events if str(e["type"]).startswith("allocation.")]
+
+
 def _post(app: Flask, n: int) -> None:
     client = app.test_client()
     for i in range(n):
@@ -53,10 +58,12 @@ def _post(app: Flask, n: int) -> None:
 
 def test_events_arrive_signed_with_their_idempotency_key(app: Flask, oms: DemoOms) -> None:
     _post(app, 3)
-    assert _send(app, oms, StepClock()) == 3
-    assert [e["allocation_id"] for e in oms.events] == ["AL-0", "AL-1", "AL-2"]
+    assert _send(app, oms, StepClock()) == 6  # 3 accepted + 3 inventory.changed
+    assert [e["allocation_id"] for e in allocation_events(oms)] == ["AL-0", "AL-1", "AL-2"]
     assert oms.rejected_signatures == 0
-    assert {e["type"] for e in oms.events} == {"allocation.accepted"}
+    assert {e["type"] for e in oms.events} == {"allocation.accepted", "inventory.changed"}
+    available = [e["data"]["available"] for e in oms.events if e["type"] == "inventory.changed"]
+    assert available == sorted(available, reverse=True)  # one mug fewer each time, in order
 
 
 def test_oms_down_delays_events_but_loses_none(app: Flask, oms: DemoOms) -> None:
@@ -65,14 +72,14 @@ def test_oms_down_delays_events_but_loses_none(app: Flask, oms: DemoOms) -> None
     oms.down()
     assert _send(app, oms, clock) == 0
     backlog = outbox.backlog(uow_of(app))
-    assert backlog["pending"] == 2
+    assert backlog["pending"] == 4
     assert "ConnectionError" in (backlog["last_error"] or "")
     # Backoff: nothing is retried before its time.
     assert _send(app, oms, clock) == 0
     oms.up()
     clock.advance(120)
-    assert _send(app, oms, clock) == 2
-    assert [e["allocation_id"] for e in oms.events] == ["AL-0", "AL-1"]
+    assert _send(app, oms, clock) == 4
+    assert [e["allocation_id"] for e in allocation_events(oms)] == ["AL-0", "AL-1"]
     assert outbox.backlog(uow_of(app))["pending"] == 0
 
 
@@ -80,13 +87,17 @@ def test_a_retry_resends_the_same_id_and_bytes(app: Flask, oms: DemoOms) -> None
     clock = StepClock()
     _post(app, 1)
     with uow_of(app)() as tx:
-        stored = tx.session.scalars(select(OutboxEvent)).one().body
+        stored = (
+            tx.session.scalars(select(OutboxEvent).where(OutboxEvent.allocation_id == "AL-0"))
+            .one()
+            .body
+        )
     oms.fail_status = 500
     assert _send(app, oms, clock) == 0
     oms.fail_status = None
     clock.advance(120)
-    assert _send(app, oms, clock) == 1
-    assert json.loads(stored) == oms.events[0]
+    assert _send(app, oms, clock) == 2
+    assert json.loads(stored) == allocation_events(oms)[0]
     assert oms.duplicates == 0
 
 
@@ -108,8 +119,11 @@ def test_events_of_one_allocation_stay_in_order_behind_a_failure(app: Flask, oms
     assert _send(app, oms, clock) == 0
     assert oms.events == []
     clock.advance(120)
-    assert _send(app, oms, clock) == 2
-    assert [e["type"] for e in oms.events] == ["allocation.accepted", "allocation.picked"]
+    assert _send(app, oms, clock) == 3
+    assert [e["type"] for e in allocation_events(oms)] == [
+        "allocation.accepted",
+        "allocation.picked",
+    ]
 
 
 def test_dead_letter_after_max_attempts_then_supervisor_retry(app: Flask, oms: DemoOms) -> None:
@@ -119,15 +133,15 @@ def test_dead_letter_after_max_attempts_then_supervisor_retry(app: Flask, oms: D
     for _ in range(POLICY.max_attempts):
         _send(app, oms, clock)
         clock.advance(120)
-    assert outbox.backlog(uow_of(app))["dead"] == 1
+    assert outbox.backlog(uow_of(app))["dead"] == 2
     oms.fail_status = None
     assert _send(app, oms, clock) == 0  # dead letters wait for a person
-    assert outbox.retry_dead(None, uow_of(app), clock) == 1
-    assert _send(app, oms, clock) == 1
+    assert outbox.retry_dead(None, uow_of(app), clock) == 2
+    assert _send(app, oms, clock) == 2
     assert outbox.backlog(uow_of(app)) | {"oldest_pending": None} == {
         "pending": 0,
         "dead": 0,
-        "sent": 1,
+        "sent": 2,
         "oldest_pending": None,
         "last_error": None,
     }

@@ -91,6 +91,8 @@ def move_stock(
     )
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    if on_hand_delta != allocated_delta:  # what the OMS may sell has changed
+        session.info.setdefault("available_changed", set()).add(stock.sku_id)
     session.add(
         StockMovement(
             stock_id=stock.id,
@@ -167,3 +169,32 @@ def must_get(session: Session, model: type[_T], pk: int) -> _T:
     if row is None:
         raise LookupError(f"{model.__name__} {pk} vanished")
     return row
+
+
+def write_inventory_events(session: Session, now: datetime) -> None:
+    """One `inventory.changed` per SKU whose available stock this transaction changed,
+    written in the same transaction (oms-v1 section 3), ordered per SKU."""
+    changed: set[int] = session.info.pop("available_changed", set())
+    if not changed:
+        return
+    session.flush()
+    rows = session.execute(
+        select(
+            Sku.sku,
+            func.coalesce(func.sum(Stock.on_hand), 0),
+            func.coalesce(func.sum(Stock.allocated), 0),
+        )
+        .outerjoin(Stock, Stock.sku_id == Sku.id)
+        .where(Sku.id.in_(changed))
+        .group_by(Sku.id, Sku.sku)
+        .order_by(Sku.sku)
+    ).all()
+    for sku, on_hand, allocated in rows:
+        add_event(
+            session,
+            "inventory.changed",
+            None,
+            {"sku": sku, "on_hand": int(on_hand), "available": int(on_hand) - int(allocated)},
+            now,
+            stream_key=f"sku:{sku}",
+        )

@@ -4,11 +4,13 @@ the service called commit(). Only services commit."""
 from __future__ import annotations
 
 import threading
+from datetime import UTC, datetime
 from types import TracebackType
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from app.adapters.db import repositories
 from app.adapters.db.engine import is_sqlite
 
 
@@ -39,6 +41,7 @@ class UnitOfWork:
             self._factory.after_exit()
 
     def commit(self) -> None:
+        repositories.write_inventory_events(self.session, datetime.now(UTC))
         self.session.commit()
 
     def flush(self) -> None:
