@@ -9,9 +9,10 @@ import time
 from flask import Flask
 
 from app import socketio
+from app.adapters.oms.puller import http_fetch
 from app.adapters.oms.sender import http_poster
 from app.container import container
-from app.services import dashboard, outbox
+from app.services import dashboard, outbox, pull
 from stations.common import Changes
 from stations.supervisor.events import ROOM
 
@@ -21,6 +22,33 @@ log = logging.getLogger(__name__)
 def start_background(app: Flask) -> None:
     socketio.start_background_task(_outbox_loop, app)
     socketio.start_background_task(_dashboard_loop, app)
+    if container(app).settings.oms_pull_interval > 0:
+        socketio.start_background_task(_pull_loop, app)
+
+
+def _pull_loop(app: Flask) -> None:
+    c = container(app)
+    s = c.settings
+    if not s.oms_url or not s.oms_secret:
+        log.warning("pull mode needs DOCKHAND_OMS_URL and DOCKHAND_OMS_SECRET: not polling")
+        return
+    fetch = http_fetch(s.oms_url, s.oms_secret)
+    failures = 0
+    while True:
+        try:
+            result = pull.pull_once(c.uow, fetch, c.clock)
+            failures = 0
+            if result.received:
+                Changes.mark()
+                continue  # a full page may mean more is waiting
+        except pull.PullError as exc:
+            failures += 1
+            log.warning("pull mode: %s (retry %d)", exc, failures)
+        except Exception:
+            failures += 1
+            log.exception("pull mode failed (retry %d)", failures)
+        # Back off while the OMS is down, up to ten intervals.
+        socketio.sleep(s.oms_pull_interval * min(10, 2**failures if failures else 1))
 
 
 def _outbox_loop(app: Flask) -> None:

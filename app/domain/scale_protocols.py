@@ -385,7 +385,10 @@ def mt_sics_command(command: str, *arguments: str) -> bytes:
     return " ".join((command, *arguments)).encode("ascii") + b"\r\n"
 
 
-_SICS_FRAME = re.compile(rb"(?:ES|ET|EL|S|Z)(?: [^\r\n]*)?\r\n")
+# Only well-formed answers are frames, so a line cut short cannot swallow the next one.
+_SICS_FRAME = re.compile(
+    rb"(?:E[STL]|[SZ] [IA+-]|S [SD] +[+-]? *(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+) +[^ \r\n]+) *\r\n"
+)
 _SICS_WEIGHT = re.compile(r"S ([SD]) +([+-]?\s*(?:\d+(?:\.\d*)?|\.\d+)) +(\S+)")
 _SICS_ERRORS = {
     "ES": "MT-SICS syntax error: the balance did not recognise the command (ES)",
