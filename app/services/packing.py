@@ -172,11 +172,13 @@ def scan_unit(
     with uow() as tx:
         s = tx.session
         prev = repo.previous_scan(s, client_scan_id)
-        if prev is not None:
-            return replay(prev)
         allocation = repo.allocation_by_external_id(s, allocation_id, lock=True)
         if allocation is None:
             raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+        if prev is not None:
+            answer = replay(prev)
+            answer.data["order"] = _view(s, allocation, ctx)
+            return answer
         parsed = parse_scan(raw)
         if allocation.status not in PACKABLE:
             reply = ScanReply(

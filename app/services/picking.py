@@ -79,9 +79,17 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
         if put_back is not None:
             tx.commit()
             return put_back
+        # The picker's own task, unless its order was held or cancelled meanwhile: it waits
+        # for the release while the picker gets other work.
         task = s.scalars(
             select(PickTask)
-            .where(PickTask.picker == picker, PickTask.status == "active")
+            .join(Allocation, Allocation.id == PickTask.allocation_pk)
+            .where(
+                PickTask.picker == picker,
+                PickTask.status == "active",
+                Allocation.status.not_in(list(STOPPED)),
+                Allocation.cancel_reason.is_(None),
+            )
             .order_by(PickTask.sequence)
             .limit(1)
         ).first()
@@ -151,9 +159,12 @@ def record_scan(cmd: PickScan, uow: SessionFactory, clock: Clock) -> ScanReply:
     with uow() as tx:
         s = tx.session
         prev = repo.previous_scan(s, cmd.client_scan_id)
-        if prev is not None:
-            return replay(prev)
         task = s.get(PickTask, cmd.task_id, with_for_update=True)
+        if prev is not None:
+            answer = replay(prev)
+            if task is not None:
+                answer.data["task"] = _task_view(s, task)
+            return answer
         parsed = parse_scan(cmd.raw)
         if task is None:
             reply = ScanReply(False, "no_task", f"Task {cmd.task_id} does not exist.")

@@ -73,9 +73,12 @@ def record_put_back_scan(
     with uow() as tx:
         s = tx.session
         prev = repo.previous_scan(s, client_scan_id)
-        if prev is not None:
-            return replay(prev)
         task = s.get(PutBackTask, task_id, with_for_update=True)
+        if prev is not None:
+            answer = replay(prev)
+            if task is not None:
+                answer.data["task"] = _view(s, task)
+            return answer
         parsed = parse_scan(raw)
         if task is None:
             reply = ScanReply(False, "no_task", f"Put-back task {task_id} does not exist.")

@@ -8,8 +8,10 @@ def register_web(app: Flask) -> None:
     from app.web.errors import register_errors
     from app.web.health import health
     from app.web.home import home
+    from app.web.openapi import docs
 
     app.register_blueprint(api)
     app.register_blueprint(health)
     app.register_blueprint(home)
+    app.register_blueprint(docs)
     register_errors(app)

@@ -155,9 +155,12 @@ st.onScan(async (code) => {
   }
   const ack = await st.askScan("scan", { allocation_id: order.allocation_id, code }, code);
   if (ack.order) setOrder(ack.order);
+  // A replayed answer (the same scan after a lost ack) carries no order: reload it.
+  else if (ack.replayed) await open(order.allocation_id, { quiet: true });
   if (!ack.ok) return;
-  if (ack.order && ack.order.all_verified && ack.order.recommendation && ack.order.recommendation.code) {
-    flash(true, `${ack.message} All verified: scan the carton ${ack.order.recommendation.code}.`);
+  const rec = order && order.all_verified && order.recommendation;
+  if (rec && rec.code) {
+    flash(true, `${ack.message} All verified: scan the carton ${rec.code}.`);
   } else {
     flash(true, ack.message);
   }

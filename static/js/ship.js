@@ -77,7 +77,15 @@ function setCarton(c) {
       const isRecommended = q.service === recommended;
       return h(
         "tr",
-        { class: isRecommended ? "row-recommended" : "", dataset: { service: q.service } },
+        {
+          class: isRecommended ? "row-recommended" : "",
+          dataset: { service: q.service },
+          // The whole row is the touch target, not just the radio button.
+          onclick: (event) => {
+            const radio = event.currentTarget.querySelector("input");
+            if (radio && !radio.disabled) radio.checked = true;
+          },
+        },
         h(
           "td",
           {},

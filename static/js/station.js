@@ -156,8 +156,15 @@ function captureWedge(deliver) {
     (event) => {
       if (event.defaultPrevented || event.isComposing) return;
       if (isTypingInto(event.target)) return;
-      if (event.ctrlKey || event.metaKey || event.altKey) return; // shortcuts, not scans
       const now = performance.now();
+      if (event.ctrlKey && buffer && (event.key === "]" || event.code === "BracketRight")) {
+        // Wedges type GS1's FNC1 group separator as Ctrl+]: keep it, it ends a lot number.
+        event.preventDefault();
+        buffer += "\x1d";
+        lastKeyAt = now;
+        return;
+      }
+      if (event.ctrlKey || event.metaKey || event.altKey) return; // shortcuts, not scans
       if (buffer && now - lastKeyAt > STALE_KEYS_MS) buffer = "";
       lastKeyAt = now;
       if (event.key === "Enter" || event.key === "Tab") {
@@ -255,7 +262,8 @@ export function station(namespace, options = {}) {
   async function signIn(badge, { silent = false, reconnect = false } = {}) {
     const ack = await call("sign_in", { badge: badge.trim() });
     if (!ack.ok) {
-      if (silent) sessionStorage.removeItem(storageKey);
+      // Forget the badge only when the server refused it, not when the answer got lost.
+      if (silent && !["timeout", "offline"].includes(ack.error)) sessionStorage.removeItem(storageKey);
       if (!user) showSignIn();
       flash(false, ack.message || "Sign-in failed.");
       return false;
@@ -374,7 +382,10 @@ export function station(namespace, options = {}) {
     const badge = sessionStorage.getItem(storageKey);
     if (badge) {
       // The server keeps the sign-in per connection: a new connection signs in again.
-      if (!(await signIn(badge, { silent: true, reconnect: user !== null }))) user = null;
+      if (!(await signIn(badge, { silent: true, reconnect: user !== null }))) {
+        user = null;
+        showSignIn();
+      }
     } else {
       showSignIn();
       flash("info", "Scan your badge to sign in.", { quiet: true });
@@ -383,7 +394,7 @@ export function station(namespace, options = {}) {
   socket.on("disconnect", () => {
     setConnection(false);
     if (options.onDisconnect) options.onDisconnect();
-    flash("warn", "Offline: reconnecting… Scans wait until the pill says Online.", { quiet: true });
+    flash("warn", "Offline: reconnecting… Scan again once the pill says Online.", { quiet: true });
   });
   socket.on("connect_error", () => setConnection(false));
 

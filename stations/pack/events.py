@@ -12,6 +12,7 @@ class PackNamespace(StationNamespace):
 
     @acked
     def on_queue(self, payload: Any) -> Ack:
+        self.user()
         return {"ok": True, "queue": queues.pack_queue(self.c.uow)}
 
     @acked

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services import picking
+from app.services import picking, put_back
 from stations.common import Ack, Changes, StationNamespace, acked, int_field, text_field
 
 
@@ -18,6 +18,18 @@ class PickNamespace(StationNamespace):
 
     @acked
     def on_scan(self, payload: Any) -> Ack:
+        if isinstance(payload, dict) and payload.get("kind") == "put_back":
+            reply = put_back.record_put_back_scan(
+                int_field(payload, "task_id"),
+                text_field(payload, "code", 400),
+                self.user(),
+                self.c.uow,
+                self.c.clock,
+                client_scan_id=text_field(payload, "client_scan_id", 64, required=False) or None,
+                device=text_field(payload, "device", 64, required=False) or None,
+            )
+            Changes.mark()
+            return reply.to_json()
         cmd = picking.PickScan(
             task_id=int_field(payload, "task_id"),
             raw=text_field(payload, "code", 400),

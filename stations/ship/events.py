@@ -12,6 +12,7 @@ class ShipNamespace(StationNamespace):
 
     @acked
     def on_queue(self, payload: Any) -> Ack:
+        self.user()
         return {"ok": True, "queue": queues.carton_queue(self.c.uow, "weighed")}
 
     @acked

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask_socketio import join_room
+from flask_socketio import join_room, leave_room
 
 from app.services import dashboard, outbox, waves
 from stations.common import Ack, Changes, StationNamespace, acked, int_field, text_field
@@ -14,11 +14,20 @@ class SupervisorNamespace(StationNamespace):
     station = "supervisor"
     roles = frozenset({"supervisor", "admin"})
 
-    def on_connect(self, auth: Any = None) -> None:
-        join_room(ROOM)
+    def on_sign_in(self, payload: Any) -> Ack:
+        # Live dashboard pushes carry order data: only signed-in supervisors get them.
+        ack = super().on_sign_in(payload)
+        if ack.get("ok"):
+            join_room(ROOM)
+        return ack
+
+    def on_sign_out(self, payload: Any) -> Ack:
+        leave_room(ROOM)
+        return super().on_sign_out(payload)
 
     @acked
     def on_snapshot(self, payload: Any) -> Ack:
+        self.user()
         return {"ok": True, "dashboard": dashboard.snapshot(self.c.uow)}
 
     @acked
@@ -43,7 +52,8 @@ class SupervisorNamespace(StationNamespace):
         return {
             "ok": True,
             "wave": wave,
-            "message": f"Wave {wave['code']} {wave['status']}: {wave['orders']} orders.",
+            "message": f"Wave {wave['code']} {wave['status']}: {wave['orders']} "
+            f"order{'' if wave['orders'] == 1 else 's'}.",
         }
 
     @acked

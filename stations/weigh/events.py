@@ -12,6 +12,7 @@ class WeighNamespace(StationNamespace):
 
     @acked
     def on_queue(self, payload: Any) -> Ack:
+        self.user()
         return {"ok": True, "queue": queues.carton_queue(self.c.uow, "packed")}
 
     @acked

@@ -13,7 +13,7 @@ import pytest
 import requests
 from playwright.sync_api import Browser, Page, expect
 
-from tests.e2e.conftest import Server
+from tests.e2e.live import Server
 from tests.support.warehouse import allocation_doc
 
 pytestmark = pytest.mark.e2e
@@ -21,6 +21,8 @@ pytestmark = pytest.mark.e2e
 TIMEOUT_MS = 10_000
 DESK = {"width": 1280, "height": 800}
 HANDHELD = {"width": 360, "height": 640}
+
+expect.set_options(timeout=TIMEOUT_MS)
 
 
 class Stations:
@@ -261,6 +263,6 @@ def test_one_order_travels_through_every_station_page(
     # The supervisor page, untouched since the wave, was kept current by server pushes.
     expect(sup.locator('#counts [data-status="shipped"]')).to_have_attribute("data-count", "1")
     expect(wave_row).to_have_attribute("data-status", "done")
-    sup.screenshot(path=str(screenshots / "supervisor.png"))
+    sup.screenshot(path=str(screenshots / "supervisor.png"), full_page=True)
 
     assert stations.errors == []
