@@ -1,4 +1,4 @@
-"""`dockhand serve | demo | demo-oms | simulate | seed --demo | db upgrade`.
+"""`dockhand serve | demo | demo-oms | simulate | seed --demo | db upgrade | import`.
 
 Heavy imports happen inside each command: `serve` must monkey-patch gevent before
 anything imports sockets, ssl or threading.
@@ -26,6 +26,11 @@ def _parser() -> argparse.ArgumentParser:
     seed = sub.add_parser("seed", help="load the demo warehouse into the configured database")
     seed.add_argument("--demo", action="store_true", required=True)
     seed.add_argument("--skus", type=int, default=200)
+
+    imp = sub.add_parser("import", help="import allocations from a CSV file")
+    imp.add_argument("what", choices=["allocations"])
+    imp.add_argument("file")
+    imp.add_argument("--report", help="also write the row errors to this CSV file")
 
     sub.add_parser(
         "demo-oms",
@@ -71,6 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "seed":
         return _seed(args.skus)
+    if args.command == "import":
+        return _import(args.file, args.report)
     if args.command == "simulate":
         from app.simulate import run
 
@@ -116,6 +123,42 @@ def _seed(skus: int) -> int:
         return 1
     print("seeded demo warehouse:", json.dumps(describe(report)))
     return 0
+
+
+def _import(file: str, report_path: str | None) -> int:
+    import csv
+    from pathlib import Path
+
+    from app.adapters.db.engine import make_engine
+    from app.adapters.db.uow import SessionFactory
+    from app.services.clock import system_clock
+    from app.services.csv_import import import_allocations
+    from app.settings import load_settings
+
+    settings = load_settings()
+    uow = SessionFactory(make_engine(settings.database_url))
+    path = Path(file)
+    if not path.exists():
+        print(f"import: no such file {file}", file=sys.stderr)
+        return 2
+    report = import_allocations(path, uow, system_clock)
+    for err in report.errors:
+        print(f"row {err.row}: {err.allocation_id or '-'}: {err.field}: {err.error}")
+    if report_path:
+        with open(report_path, "w", newline="") as fh:
+            w = csv.writer(fh)
+            w.writerow(["row", "allocation_id", "field", "error"])
+            w.writerows([e.row, e.allocation_id, e.field, e.error] for e in report.errors)
+    print(
+        json.dumps(
+            {
+                "allocations": report.allocations,
+                "by_status": report.by_status,
+                "row_errors": len(report.errors),
+            }
+        )
+    )
+    return 1 if report.errors else 0
 
 
 def _serve(host: str | None, port: int | None) -> int:

@@ -52,6 +52,21 @@ class Scale(Protocol):
     def close(self) -> None: ...
 
 
+try:  # POSIX ports raise termios.error (not an OSError) when the other end is gone
+    from termios import error as _TermiosError
+
+    _PORT_ERRORS: tuple[type[BaseException], ...] = (
+        serial.SerialException,
+        OSError,
+        _TermiosError,
+    )
+except ImportError:  # pragma: no cover - Windows
+    _PORT_ERRORS = (serial.SerialException, OSError)
+
+
+_OPEN_ERRORS: tuple[type[BaseException], ...] = (*_PORT_ERRORS, ValueError)
+
+
 def _seconds(value: float) -> str:
     return f"{value:.1f}" if round(value, 1) == value else f"{value:g}"
 
@@ -175,14 +190,14 @@ class SerialScale:
                 write_timeout=self.timeout_s,
                 **self._settings,
             )
-        except (serial.SerialException, OSError, ValueError) as exc:
+        except _OPEN_ERRORS as exc:
             return Reading.error(b"", f"cannot open the scale port {self.port}: {exc}")
         return None
 
     def _drop(self) -> None:
         port, self._serial = self._serial, None
         if port is not None:
-            with contextlib.suppress(serial.SerialException, OSError):
+            with contextlib.suppress(*_PORT_ERRORS):
                 port.close()
 
     def _exchange(
@@ -217,7 +232,7 @@ class SerialScale:
                         last_error = reading
                         continue
                     return reading
-        except (serial.SerialException, OSError) as exc:
+        except _PORT_ERRORS as exc:
             self._drop()
             return Reading.error(b"", f"serial error on {self.port}: {exc}")
         within = f"within {_seconds(timeout_s)} s"
@@ -559,9 +574,9 @@ def make_scale(config: Mapping[str, object]) -> Scale:
         if "path" not in config:
             raise ValueError("a hid scale config needs 'path', e.g. /dev/hidraw0")
         return HidScale(_get(config, "path", str), **_options(config, {"timeout_s": number}))
-    settle = config.get("settle_readings", 3)
-    if settle is not None:
-        settle = _get(config, "settle_readings", int)
+    settle: int | None = 3
+    if "settle_readings" in config:
+        settle = _get(config, "settle_readings", (int, type(None)))
     return SimulatedScale(
         settle_readings=settle,
         **_options(

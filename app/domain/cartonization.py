@@ -137,7 +137,8 @@ class Limits:
     """Work budget, in single-container constructions (deterministic, unlike a clock).
     `search` bounds the carton-combination search of `cartonize` mode."""
 
-    search: int = 400
+    search: int = 2000
+    branch: int = 2
 
 
 # The portfolio, most often successful first: `pack_all` stops at the first that fits all.
@@ -150,6 +151,13 @@ PORTFOLIO: tuple[Strategy, ...] = (
     Strategy("item", order="height"),
     Strategy("space", "volume", False),
     Strategy("item", order="area"),
+)
+# Tried too when the question is whether everything fits and the portfolio said no.
+EXTRA: tuple[Strategy, ...] = (
+    Strategy("space", "volume", True, anchor="row"),
+    Strategy("space", "fit", True, anchor="row"),
+    Strategy("item", order="volume", anchor="wall"),
+    Strategy("space", "fit", False),
 )
 
 
@@ -187,7 +195,7 @@ class _Problem:
     cartons: list[Carton]  # cheapest / smallest first
     limits: Limits
     work: int = 0
-    memo: dict[tuple[int, tuple[int, ...]], tuple[list[Placed], list[int]]] = field(
+    memo: dict[tuple[int, tuple[int, ...]], list[tuple[list[Placed], list[int]]]] = field(
         default_factory=dict
     )
 
@@ -206,39 +214,52 @@ class _Problem:
             d == 0 or fits_empty(k, c.inner) for k, d in zip(self.kinds, demand, strict=True)
         )
 
-    def fill(
-        self, ci: int, demand: Sequence[int], need_all: bool
-    ) -> tuple[list[Placed], list[int]]:
-        """The best the portfolio does with `demand` in carton `ci`: the first construction that
-        packs everything, else (unless `need_all`) the one packing the most volume."""
-        key = (ci * 2 + need_all, tuple(demand))
+    def options(self, ci: int, demand: Sequence[int]) -> list[tuple[list[Placed], list[int]]]:
+        """What the portfolio does with `demand` in carton `ci`: distinct outcomes, the most
+        packed volume first; a single one when some construction packs everything."""
+        key = (ci, tuple(demand))
         hit = self.memo.get(key)
         if hit is not None:
             return hit
         c = self.cartons[ci]
-        best: tuple[list[Placed], list[int]] | None = None
-        best_volume = -1
+        found: dict[tuple[int, ...], tuple[int, list[Placed], list[int]]] = {}
         for strategy in PORTFOLIO:
             self.work += 1
             placed, left = construct(c.inner, c.payload, self.kinds, demand, strategy)
             if not any(left):
-                best = (placed, left)
+                found = {(): (0, placed, left)}
                 break
-            if need_all:
-                continue
-            v = sum(self.kinds[p.kind].volume for p in placed)
-            if v > best_volume:
-                best, best_volume = (placed, left), v
-        if best is None:
-            best = ([], list(demand))
-        self.memo[key] = best
-        return best
+            if tuple(left) not in found:
+                volume = sum(self.kinds[p.kind].volume for p in placed)
+                found[tuple(left)] = (volume, placed, left)
+        out = [(p, left) for _, p, left in sorted(found.values(), key=lambda t: -t[0])]
+        self.memo[key] = out
+        return out
+
+    def fill(self, ci: int, demand: Sequence[int]) -> tuple[list[Placed], list[int]]:
+        """The portfolio's best for `demand` in carton `ci` (everything, or the most volume)."""
+        return self.options(ci, demand)[0]
 
     def holds(self, ci: int, demand: Sequence[int]) -> list[Placed] | None:
+        """Placements putting all of `demand` into carton `ci`, if the heuristics find some."""
         if not self.may_hold(ci, demand):
             return None
-        placed, left = self.fill(ci, demand, True)
-        return placed if not any(left) else None
+        placed, left = self.fill(ci, demand)
+        if not any(left):
+            return placed
+        key = (-1 - ci, tuple(demand))
+        hit = self.memo.get(key)
+        if hit is None:
+            c = self.cartons[ci]
+            hit = []
+            for strategy in EXTRA:
+                self.work += 1
+                placed, left = construct(c.inner, c.payload, self.kinds, demand, strategy)
+                if not any(left):
+                    hit = [(placed, left)]
+                    break
+            self.memo[key] = hit
+        return hit[0][0] if hit else None
 
 
 _Box = tuple[int, list[Placed]]  # carton index, placements
@@ -280,7 +301,7 @@ def _greedy(problem: _Problem, demand: Sequence[int]) -> list[_Box]:
         best: tuple[int, int] | None = None
         move: tuple[int, list[Placed], list[int]] | None = None
         for ci in range(len(problem.cartons)):
-            placed, left = problem.fill(ci, remaining, False)
+            placed, left = problem.fill(ci, remaining)
             if not placed:
                 continue
             key = (problem.volume(remaining) - problem.volume(left), -ci)
@@ -299,25 +320,29 @@ def _downsize(problem: _Problem, box: _Box) -> _Box:
     return smaller if smaller is not None else box
 
 
-def _realise(problem: _Problem, combo: Sequence[int], demand: Sequence[int]) -> list[_Box] | None:
-    """Fill the cartons of `combo`, biggest first, each with as much as it takes; None unless
-    everything goes in."""
-    remaining = list(demand)
-    boxes: list[_Box] = []
-    order = sorted(combo, key=lambda ci: -problem.cartons[ci].inner_volume)
-    for i, ci in enumerate(order):
-        if i == len(order) - 1:
-            placed = problem.holds(ci, remaining)
-            if placed is None:
+def _realise(
+    problem: _Problem, combo: Sequence[int], demand: Sequence[int], branch: int
+) -> list[_Box] | None:
+    """Fill the cartons of `combo` so that everything goes in, or None. Depth first: which
+    carton type to fill next (biggest first), then which of the portfolio's `branch` best
+    outcomes for it to keep."""
+    if len(combo) == 1:
+        placed = problem.holds(combo[0], demand)
+        return None if placed is None else [(combo[0], placed)]
+    kinds = sorted(set(combo), key=lambda ci: -problem.cartons[ci].inner_volume)
+    for ci in kinds:
+        rest = list(combo)
+        rest.remove(ci)
+        for placed, left in problem.options(ci, demand)[:branch]:
+            if problem.work >= problem.limits.search:
                 return None
-            boxes.append((ci, placed))
-            return boxes
-        placed, remaining = problem.fill(ci, remaining, False)
-        if not placed:
-            return None
-        boxes.append((ci, placed))
-        if not any(remaining):
-            return boxes
+            if not placed:
+                continue
+            if not any(left):
+                return [(ci, placed)]
+            boxes = _realise(problem, rest, left, branch)
+            if boxes is not None:
+                return [(ci, placed), *boxes]
     return None
 
 
@@ -350,7 +375,7 @@ def _search(problem: _Problem, demand: Sequence[int], incumbent: list[_Box]) -> 
         for _, combo in combos:
             if problem.work >= problem.limits.search:
                 return best
-            boxes = _realise(problem, combo, demand)
+            boxes = _realise(problem, combo, demand, problem.limits.branch)
             if boxes is not None:
                 boxes = [_downsize(problem, b) for b in boxes]
                 if _cost(problem, boxes) < best_cost:
@@ -378,7 +403,7 @@ def cartonize(
         if min(it.dims) <= 0 or it.weight < 0 or it.qty < 0:
             raise ValueError(f"item {it.id!r}: dimensions must be positive, weight and qty >= 0")
     cartons = sorted(catalog, key=lambda c: (c.cost or 0, c.inner_volume, c.id))
-    kinds = [Kind(it.orientations(), it.weight) for it in items]
+    kinds = [Kind.of(it.dims, it.orientations(), it.weight) for it in items]
     problem = _Problem(items, kinds, cartons, limits or Limits())
     demand = [it.qty for it in items]
     unpacked = [0] * len(items)
@@ -415,7 +440,7 @@ def _single_box(problem: _Problem, demand: Sequence[int]) -> tuple[list[_Box], l
     """The one container (or, given several, the one) taking the most item volume."""
     best: tuple[tuple[int, int], _Box, list[int]] | None = None
     for ci in range(len(problem.cartons)):
-        placed, left = problem.fill(ci, demand, False)
+        placed, left = problem.fill(ci, demand)
         key = (sum(problem.kinds[p.kind].volume for p in placed), -ci)
         if best is None or key > best[0]:
             best = (key, (ci, placed), left)

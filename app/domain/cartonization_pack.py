@@ -24,19 +24,18 @@ Space = tuple[int, int, int, int, int, int]
 
 @dataclass(frozen=True)
 class Kind:
-    """Identical units: their allowed oriented extents, volume and weight."""
+    """Identical units: their allowed oriented extents (possibly none), volume, smallest
+    extent and weight."""
 
+    dims: Dims
     orients: tuple[Dims, ...]
     weight: int
+    volume: int
+    min_dim: int
 
-    @property
-    def volume(self) -> int:
-        x, y, z = self.orients[0]
-        return x * y * z
-
-    @property
-    def min_dim(self) -> int:
-        return min(self.orients[0])
+    @classmethod
+    def of(cls, dims: Dims, orients: tuple[Dims, ...], weight: int) -> Kind:
+        return cls(dims, orients, weight, dims[0] * dims[1] * dims[2], min(dims))
 
 
 @dataclass(frozen=True)
@@ -56,12 +55,16 @@ class Strategy:
     `score` (space driver): "volume" = biggest block first; "unit" = biggest unit first, then
     biggest block; "fit" = the block leaving the least slack in the space.
     `blocks`: whether identical units may go in as one block (columns / layers).
+    `anchor`: which free space counts as lowest: "floor" fills the floor first (z, then nearest
+    the x = y = 0 edge), "wall" builds walls from x = 0, "row" from y = 0, "tight" takes the
+    smallest space first.
     """
 
     driver: str = "space"
     score: str = "volume"
     blocks: bool = True
     order: str = "volume"
+    anchor: str = "floor"
 
 
 def orientations(
@@ -88,6 +91,31 @@ def orientations(
 def fits_empty(kind: Kind, box: Dims) -> bool:
     bx, by, bz = box
     return any(a <= bx and b <= by and c <= bz for a, b, c in kind.orients)
+
+
+def _anchor_floor(s: Space) -> tuple[int, int, int]:
+    return (s[2], s[0] + s[1], s[1])
+
+
+def _anchor_wall(s: Space) -> tuple[int, int, int]:
+    return (s[0], s[2], s[1])
+
+
+def _anchor_row(s: Space) -> tuple[int, int, int]:
+    return (s[1], s[2], s[0])
+
+
+def _anchor_tight(s: Space) -> tuple[int, int, int]:
+    return ((s[3] - s[0]) * (s[4] - s[1]) * (s[5] - s[2]), s[2], s[0] + s[1])
+
+
+AXIS = {"floor": 2, "wall": 0, "row": 1, "tight": 2}  # the axis each anchor grows along
+ANCHORS = {
+    "floor": _anchor_floor,
+    "wall": _anchor_wall,
+    "row": _anchor_row,
+    "tight": _anchor_tight,
+}
 
 
 def _update_spaces(
@@ -193,12 +221,13 @@ def _construct_space(
     left = payload
     min_dim = _min_dim(kinds, remaining)
     score_rule = strategy.score
+    anchor = ANCHORS[strategy.anchor]
     use_blocks = strategy.blocks
     nk = len(kinds)
     weights = [k.weight for k in kinds]
     vols = [k.volume for k in kinds]
     while spaces:
-        s = min(spaces, key=lambda t: (t[2], t[1] + t[0], t[1]))
+        s = min(spaces, key=anchor)
         x1, y1, z1, x2, y2, z2 = s
         sx, sy, sz = x2 - x1, y2 - y1, z2 - z1
         best: tuple[int, ...] | None = None
@@ -253,13 +282,13 @@ def _construct_space(
 def _item_order(kinds: Sequence[Kind], order: str) -> list[int]:
     def key(i: int) -> tuple[int, ...]:
         k = kinds[i]
-        d = sorted(k.orients[0], reverse=True)
+        d = sorted(k.dims, reverse=True)
         if order == "longest":
             return (-d[0], -k.volume, i)
         if order == "area":
             return (-d[0] * d[1], -k.volume, i)
         if order == "height":
-            return (-min(o[2] for o in k.orients), -k.volume, i)
+            return (-min((o[2] for o in k.orients), default=0), -k.volume, i)
         return (-k.volume, -d[0], i)
 
     return sorted(range(len(kinds)), key=key)
@@ -273,21 +302,24 @@ def _construct_item(
     placed: list[Placed] = []
     left = payload
     min_dim = _min_dim(kinds, remaining)
+    anchor = ANCHORS[strategy.anchor]
+    axis = AXIS[strategy.anchor]
     for ki in _item_order(kinds, strategy.order):
         kind = kinds[ki]
         while remaining[ki] > 0 and kind.weight <= left:
-            best: tuple[int, int, int, int, int] | None = None
+            best: tuple[int, ...] | None = None
             move: tuple[Space, Dims] | None = None
             for s in spaces:
-                x1, y1, z1, x2, y2, z2 = s
-                if best is not None and (z1, y1 + x1) > best[:2]:
+                sk = anchor(s)
+                if best is not None and sk > best[:3]:
                     continue
+                x1, y1, z1, x2, y2, z2 = s
                 sx, sy, sz = x2 - x1, y2 - y1, z2 - z1
                 for o in kind.orients:
                     a, b, c = o
                     if a > sx or b > sy or c > sz:
                         continue
-                    key = (z1, y1 + x1, c, min(sx - a, sy - b), y1)
+                    key = (*sk, o[axis], min(sx - a, sy - b, sz - c))
                     if best is None or key < best:
                         best = key
                         move = (s, o)

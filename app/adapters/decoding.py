@@ -1,0 +1,620 @@
+"""Server-side barcode decoding for pack/ship stations and phone-camera frames.
+
+    decode_image(image) -> list[Decoded]
+
+`image` is a numpy array (grey, BGR or BGRA), the encoded bytes of an image file, or a path.
+
+The work is a cascade, cheapest first, that stops at the first confident answer:
+
+1. zxing-cpp on the grey image as it is (all orientations, its own downscaling). On a typical
+   frame this is the only step, so the median cost is one zxing-cpp call (about 1 ms for a
+   640×480 frame). Its EAN/UPC results must carry a valid GS1 check digit.
+2. Only when step 1 finds nothing, OpenCV variants of the image (CLAHE local contrast, unsharp
+   masking, background flattening, 2× upscaling of small images, an inverted copy) are each fed
+   to zxing-cpp (two binarizers) and to zbar (pyzbar). Every read is a vote for its text; a
+   text is reported only when the votes agree: zxing-cpp and zbar both read it, or zxing-cpp
+   read it on two different variants. Reed-Solomon protected symbols (QR, Data Matrix, Aztec,
+   PDF417) need only one zxing-cpp read. zbar alone never decides: it misreads EAN/UPC with a
+   valid check digit often enough on enhanced images, and it guesses QR character sets.
+
+Texts are reported in the symbology's natural form: UPC-A as 12 digits, UPC-E as 8, EAN-13 as
+13 (an EAN-13 that starts with 0 is a UPC-A symbol and is reported as one). Every EAN/UPC also
+carries `gtin14` (zero-padded GTIN, UPC-E expanded) so different decoders' answers compare
+equal. GS1 content keeps its GS (0x1d) separators; AIM symbology identifiers are stripped.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeAlias
+
+import cv2
+import numpy as np
+import zxingcpp
+from numpy.typing import NDArray
+
+try:  # pyzbar needs the libzbar0 shared library; without it we decode with zxing-cpp alone
+    from pyzbar import pyzbar as _pyzbar
+except ImportError:  # pragma: no cover - depends on the host
+    _pyzbar = None
+
+Gray: TypeAlias = NDArray[np.uint8]
+ImageInput: TypeAlias = NDArray[Any] | bytes | bytearray | memoryview | str | os.PathLike[str]
+Quad: TypeAlias = tuple[tuple[float, float], ...]
+
+RETAIL_FORMATS = frozenset({"ean13", "ean8", "upca", "upce"})
+# Symbologies with Reed-Solomon error correction: a misread there is vanishingly rare.
+_ECC_FORMATS = frozenset({"qrcode", "microqr", "rmqr", "datamatrix", "aztec", "pdf417", "maxicode"})
+# Shorter reads of these are mostly noise (a single Code 39 "T" on a textured background).
+_MIN_LENGTH = {"itf": 6, "code39": 3, "code93": 3, "code128": 2, "codabar": 4}
+
+_ZX_FORMATS = (
+    "EAN13,EAN8,UPCA,UPCE,Code128,ITF,Code39,Code93,QRCode,MicroQRCode,DataMatrix,"
+    "PDF417,Aztec,DataBar,DataBarExp,DataBarLtd"
+)
+_ZX_NAMES = {
+    "ean13": "ean13",
+    "ean8": "ean8",
+    "upca": "upca",
+    "upce": "upce",
+    "code128": "code128",
+    "itf": "itf",
+    "itf14": "itf",
+    "code39": "code39",
+    "code39std": "code39",
+    "code39ext": "code39",
+    "code93": "code93",
+    "codabar": "codabar",
+    "qrcode": "qrcode",
+    "qrcodemodel1": "qrcode",
+    "qrcodemodel2": "qrcode",
+    "microqrcode": "microqr",
+    "rmqrcode": "rmqr",
+    "datamatrix": "datamatrix",
+    "pdf417": "pdf417",
+    "compactpdf417": "pdf417",
+    "micropdf417": "pdf417",
+    "aztec": "aztec",
+    "azteccode": "aztec",
+    "maxicode": "maxicode",
+    "databar": "databar",
+    "databaromni": "databar",
+    "databarstk": "databar",
+    "databarstkomni": "databar",
+    "databarexp": "databar-expanded",
+    "databarexpanded": "databar-expanded",
+    "databarexpstk": "databar-expanded",
+    "databarltd": "databar-limited",
+    "databarlimited": "databar-limited",
+}
+_ZBAR_NAMES = {
+    "EAN13": "ean13",
+    "EAN8": "ean8",
+    "UPCA": "upca",
+    "UPCE": "upce",
+    "I25": "itf",
+    "CODE39": "code39",
+    "CODE93": "code93",
+    "CODE128": "code128",
+    "QRCODE": "qrcode",
+    "DATABAR": "databar",
+    "DATABAR_EXP": "databar-expanded",
+}
+# AIM symbology identifiers that announce GS1 / AIM content (]C1 GS1-128, ]e0 DataBar,
+# ]d2 GS1 DataMatrix, ]Q3 GS1 QR, ]J1 GS1 DotCode): never part of the data.
+_AIM_PREFIX = re.compile(r"^\](?:C1|e0|d2|Q3|J1)")
+
+
+class ImageLoadError(ValueError):
+    """The input is not an image we can read."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One barcode found in an image.
+
+    `text` is the payload in the symbology's natural form, `format` a normalised symbology
+    name (ean13 ean8 upca upce code128 itf code39 code93 qrcode datamatrix pdf417 aztec …),
+    `gtin14` the 14-digit GTIN of an EAN/UPC (None for other symbologies). `stage` names the
+    cascade step that produced the answer; it is diagnostic and not part of equality.
+    """
+
+    text: str
+    format: str
+    gtin14: str | None = None
+    stage: str = field(default="", compare=False)
+
+
+# --------------------------------------------------------------------------------------------
+# GS1 helpers
+
+
+def gs1_check_digit(body: str) -> int:
+    """The GS1 mod-10 check digit for `body` (all digits but the check digit)."""
+    total = 0
+    for i, ch in enumerate(reversed(body)):
+        total += int(ch) * (3 if i % 2 == 0 else 1)
+    return (10 - total % 10) % 10
+
+
+def gs1_valid(code: str) -> bool:
+    return code.isdigit() and len(code) >= 2 and gs1_check_digit(code[:-1]) == int(code[-1])
+
+
+def upce_to_upca(upce: str) -> str | None:
+    """Expand an 8-digit UPC-E (number system, 6 digits, check) to its 12-digit UPC-A."""
+    if len(upce) != 8 or not upce.isdigit() or upce[0] not in "01":
+        return None
+    ns, d, check = upce[0], upce[1:7], upce[7]
+    last = d[5]
+    if last in "012":
+        body = d[0:2] + last + "0000" + d[2:5]
+    elif last == "3":
+        body = d[0:3] + "00000" + d[3:5]
+    elif last == "4":
+        body = d[0:4] + "00000" + d[4]
+    else:
+        body = d[0:5] + "0000" + last
+    return ns + body + check
+
+
+def upca_to_upce(upca: str) -> str | None:
+    """Compress a 12-digit UPC-A to its 8-digit UPC-E, or None when it has no UPC-E form."""
+    if len(upca) != 12 or not upca.isdigit() or upca[0] not in "01":
+        return None
+    ns, m, p, check = upca[0], upca[1:6], upca[6:11], upca[11]
+    if m[2] in "012" and m[3:5] == "00" and p[0:2] == "00":
+        d = m[0:2] + p[2:5] + m[2]
+    elif m[3:5] == "00" and p[0:3] == "000":
+        d = m[0:3] + p[3:5] + "3"
+    elif m[4] == "0" and p[0:4] == "0000":
+        d = m[0:4] + p[4] + "4"
+    elif p[0:4] == "0000" and p[4] in "56789":
+        d = m + p[4]
+    else:
+        return None
+    upce = ns + d + check
+    return upce if upce_to_upca(upce) == upca else None
+
+
+def gtin14(text: str, fmt: str) -> str | None:
+    """The zero-padded GTIN-14 of an EAN/UPC text (UPC-E expanded), None if it is not one."""
+    if not text.isdigit():
+        return None
+    if fmt == "upce" and len(text) == 8:
+        upca = upce_to_upca(text)
+        if upca is None:
+            return None
+        text = upca
+    if len(text) not in (8, 12, 13, 14):
+        return None
+    return text.zfill(14)
+
+
+def normalise_retail(text: str, fmt: str) -> tuple[str, str, str] | None:
+    """(natural text, format, gtin14) of an EAN/UPC read, None if it is not a valid one.
+
+    Accepts what the decoders return: zxing-cpp 3.x gives UPC-A and UPC-E as 13 digits, zbar
+    gives 12 / 8 digits when UPC-A / UPC-E are enabled, and 13 digits otherwise.
+    """
+    if not text.isdigit():
+        return None
+    if fmt == "upce":
+        if len(text) == 8:
+            upca = upce_to_upca(text)
+        elif len(text) == 13 and text[0] == "0":
+            upca = text[1:]
+        elif len(text) == 12:
+            upca = text
+        else:
+            return None
+        if upca is None or not gs1_valid(upca):
+            return None
+        upce = upca_to_upce(upca)
+        if upce is None:  # not a UPC-E number after all: report what it is
+            return upca, "upca", upca.zfill(14)
+        return upce, "upce", upca.zfill(14)
+    if fmt in ("upca", "ean13"):
+        if len(text) == 13 and text[0] == "0":
+            text, fmt = text[1:], "upca"
+        if (fmt == "upca" and len(text) != 12) or (fmt == "ean13" and len(text) != 13):
+            return None
+    elif fmt == "ean8":
+        if len(text) != 8:
+            return None
+    else:
+        return None
+    if not gs1_valid(text):
+        return None
+    return text, fmt, text.zfill(14)
+
+
+def _clean_text(text: str) -> str:
+    text = _AIM_PREFIX.sub("", text, count=1)
+    return text
+
+
+def make_decoded(text: str, fmt: str, stage: str = "") -> Decoded | None:
+    """A Decoded for a raw decoder read, or None when the read fails the sanity checks."""
+    if fmt in RETAIL_FORMATS:
+        norm = normalise_retail(text, fmt)
+        if norm is None:
+            return None
+        return Decoded(norm[0], norm[1], norm[2], stage)
+    text = _clean_text(text)
+    if len(text) < _MIN_LENGTH.get(fmt, 1):
+        return None
+    if fmt == "itf" and (not text.isdigit() or len(text) % 2):
+        return None
+    return Decoded(text, fmt, None, stage)
+
+
+# --------------------------------------------------------------------------------------------
+# Image input
+
+
+def load_gray(image: ImageInput) -> Gray:
+    """An 8-bit single-channel copy of `image` (array, encoded bytes, or a file path)."""
+    if isinstance(image, np.ndarray):
+        return _array_to_gray(image)
+    if isinstance(image, (bytes, bytearray, memoryview)):
+        return _bytes_to_gray(bytes(image), "image bytes")
+    if isinstance(image, (str, os.PathLike)):
+        path = os.fspath(image)
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError as exc:
+            raise ImageLoadError(f"cannot read {path}: {exc.strerror or exc}") from exc
+        return _bytes_to_gray(data, path)
+    raise TypeError(f"expected an array, bytes or a path, not {type(image).__name__}")
+
+
+def _array_to_gray(arr: NDArray[Any]) -> Gray:
+    if arr.size == 0:
+        raise ImageLoadError("empty image")
+    if arr.dtype != np.uint8:
+        if arr.dtype == np.bool_:
+            arr = arr.astype(np.uint8) * 255
+        else:
+            f = arr.astype(np.float64)
+            lo, hi = float(f.min()), float(f.max())
+            if hi <= 1.0 and lo >= 0.0:
+                f = f * 255.0
+            elif hi > 255.0 or lo < 0.0:
+                f = (f - lo) * (255.0 / max(hi - lo, 1e-9))
+            arr = np.clip(f + 0.5, 0, 255).astype(np.uint8)
+    if arr.ndim == 3 and arr.shape[2] == 1:
+        arr = arr[:, :, 0]
+    if arr.ndim == 2:
+        return np.ascontiguousarray(arr)
+    if arr.ndim == 3 and arr.shape[2] == 3:
+        return np.asarray(cv2.cvtColor(arr, cv2.COLOR_BGR2GRAY), dtype=np.uint8)
+    if arr.ndim == 3 and arr.shape[2] == 4:
+        return np.asarray(cv2.cvtColor(arr, cv2.COLOR_BGRA2GRAY), dtype=np.uint8)
+    raise ImageLoadError(f"unsupported image shape {arr.shape}")
+
+
+def _bytes_to_gray(data: bytes, what: str) -> Gray:
+    if not data:
+        raise ImageLoadError(f"{what}: empty file")
+    buf = np.frombuffer(data, dtype=np.uint8)
+    img = cv2.imdecode(buf, cv2.IMREAD_GRAYSCALE)
+    if img is not None and img.size:
+        return np.asarray(img, dtype=np.uint8)
+    try:  # formats OpenCV was built without (GIF, some TIFF/WebP variants, …)
+        import io
+
+        from PIL import Image, ImageOps
+
+        with Image.open(io.BytesIO(data)) as pil:
+            pil.load()
+            return np.asarray(ImageOps.exif_transpose(pil).convert("L"), dtype=np.uint8)
+    except Exception as exc:
+        raise ImageLoadError(f"{what}: not a readable image ({type(exc).__name__})") from exc
+
+
+# --------------------------------------------------------------------------------------------
+# Decoders
+
+
+@dataclass(frozen=True)
+class _Read:
+    decoded: Decoded
+    engine: str  # "zxing" | "zbar"
+    variant: str
+    quad: Quad | None  # corners in the original image's pixel coordinates
+
+
+_ZX_FORMAT_SET = zxingcpp.barcode_formats_from_str(_ZX_FORMATS)
+
+
+def _zx_name(fmt: Any) -> str:
+    name = str(getattr(fmt, "name", fmt)).replace("-", "").replace(" ", "").lower()
+    return _ZX_NAMES.get(name, name)
+
+
+def _zxing(
+    img: Gray,
+    variant: str,
+    scale: float = 1.0,
+    *,
+    binarizer: Any = None,
+    try_invert: bool = False,
+    try_downscale: bool = True,
+) -> list[_Read]:
+    kwargs: dict[str, Any] = {
+        "formats": _ZX_FORMAT_SET,
+        "text_mode": zxingcpp.TextMode.Plain,
+        "try_rotate": True,
+        "try_invert": try_invert,
+        "try_downscale": try_downscale,
+    }
+    if binarizer is not None:
+        kwargs["binarizer"] = binarizer
+    out = []
+    for b in zxingcpp.read_barcodes(img, **kwargs):
+        if not b.valid:
+            continue
+        dec = make_decoded(b.text, _zx_name(b.format), variant)
+        if dec is None:
+            continue
+        p = b.position
+        quad = tuple(
+            (pt.x / scale, pt.y / scale)
+            for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
+        )
+        out.append(_Read(dec, "zxing", variant, quad))
+    return out
+
+
+_ZBAR_SYMBOLS = (
+    [getattr(_pyzbar.ZBarSymbol, n) for n in _ZBAR_NAMES if hasattr(_pyzbar.ZBarSymbol, n)]
+    if _pyzbar is not None
+    else []
+)
+
+
+def _zbar(img: Gray, variant: str) -> list[_Read]:
+    if _pyzbar is None:
+        return []
+    out = []
+    for sym in _pyzbar.decode(img, symbols=_ZBAR_SYMBOLS):
+        fmt = _ZBAR_NAMES.get(sym.type)
+        if fmt is None:
+            continue
+        try:
+            text = sym.data.decode("utf-8")
+        except UnicodeDecodeError:
+            continue  # zbar's charset guess failed; a guess of ours would be no better
+        dec = make_decoded(text, fmt, variant)
+        if dec is not None:
+            out.append(_Read(dec, "zbar", variant, None))
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Preprocessing
+
+
+def _clahe(img: Gray) -> Gray:
+    return np.asarray(cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(img), np.uint8)
+
+
+def _unsharp(img: Gray, sigma: float = 3.0, amount: float = 2.0) -> Gray:
+    blur = cv2.GaussianBlur(img, (0, 0), sigma)
+    return np.asarray(cv2.addWeighted(img, 1.0 + amount, blur, -amount, 0), np.uint8)
+
+
+def _flatten(img: Gray) -> Gray:
+    """Divide out uneven illumination (shadows, glare gradients) estimated by a closing."""
+    k = max(15, (min(img.shape[:2]) // 16) | 1)
+    background = cv2.morphologyEx(img, cv2.MORPH_CLOSE, cv2.getStructuringElement(0, (k, k)))
+    return np.asarray(cv2.divide(img, background, scale=255), np.uint8)
+
+
+_UPSCALE_BELOW = 1000  # upscale when the longer side is shorter than this
+
+
+def _upscale_factor(img: Gray) -> float:
+    side = max(img.shape[:2])
+    return 2.0 if side < _UPSCALE_BELOW else 1.0
+
+
+def _up(img: Gray, f: float) -> Gray:
+    if f == 1.0:
+        return img
+    return np.asarray(cv2.resize(img, None, fx=f, fy=f, interpolation=cv2.INTER_CUBIC), np.uint8)
+
+
+# --------------------------------------------------------------------------------------------
+# The cascade
+
+_LA = zxingcpp.Binarizer.LocalAverage
+_GH = zxingcpp.Binarizer.GlobalHistogram
+
+# (variant, decoder): the escalation steps in order. Each variant image is built once.
+_STEPS: tuple[tuple[str, str], ...] = (
+    ("gray", "zbar"),
+    ("gray", "zxing-invert"),
+    ("clahe", "zxing"),
+    ("clahe", "zxing-gh"),
+    ("clahe", "zbar"),
+    ("sharp", "zxing"),
+    ("sharp", "zbar"),
+    ("up-clahe", "zxing"),
+    ("up-clahe", "zxing-gh"),
+    ("up-clahe", "zbar"),
+    ("up-sharp", "zxing"),
+    ("up-sharp", "zbar"),
+    ("flat", "zxing"),
+    ("flat", "zbar"),
+    ("up-flat", "zxing"),
+    ("up-flat", "zbar"),
+)
+
+
+class _Cascade:
+    def __init__(self, gray: Gray, budget_ms: float | None) -> None:
+        self.gray = gray
+        self.t0 = time.perf_counter()
+        self.budget_ms = budget_ms
+        self.up_f = _upscale_factor(gray)
+        self._variants: dict[str, tuple[Gray, float]] = {}
+        self.votes: dict[str, list[_Read]] = {}
+
+    def variant(self, name: str) -> tuple[Gray, float] | None:
+        if name not in self._variants:
+            g, f = self.gray, self.up_f
+            made: tuple[Gray, float] | None
+            if name == "gray":
+                made = (g, 1.0)
+            elif name == "clahe":
+                made = (_clahe(g), 1.0)
+            elif name == "sharp":
+                made = (_unsharp(g), 1.0)
+            elif name == "flat":
+                made = (_flatten(g), 1.0)
+            elif name.startswith("up-"):
+                if f == 1.0:
+                    made = None  # already large: the native-size variant covered it
+                else:
+                    base = name[3:]
+                    up = _up(g, f)
+                    if base == "clahe":
+                        made = (_clahe(up), f)
+                    elif base == "sharp":
+                        made = (_unsharp(up, 4.0, 2.5), f)
+                    else:
+                        made = (_flatten(up), f)
+            else:
+                raise KeyError(name)
+            if made is None:
+                return None
+            self._variants[name] = made
+        return self._variants[name]
+
+    def over_budget(self) -> bool:
+        if self.budget_ms is None:
+            return False
+        return (time.perf_counter() - self.t0) * 1000.0 > self.budget_ms
+
+    def run(self) -> list[Decoded]:
+        first = _zxing(self.gray, "zxing")
+        if first:
+            return _finalise(first)
+        for variant, decoder in _STEPS:
+            if self.over_budget():
+                break
+            v = self.variant(variant)
+            if v is None:
+                continue
+            img, scale = v
+            if decoder == "zbar":
+                reads = _zbar(img, variant)
+            elif decoder == "zxing-invert":
+                reads = _zxing(img, variant + "+invert", scale, try_invert=True)
+            else:
+                reads = _zxing(
+                    img,
+                    variant + ("+gh" if decoder == "zxing-gh" else ""),
+                    scale,
+                    binarizer=_GH if decoder == "zxing-gh" else _LA,
+                    try_downscale=scale == 1.0,
+                )
+            accepted = self.add(reads)
+            if accepted:
+                return _finalise(accepted)
+        return []
+
+    def add(self, reads: Iterable[_Read]) -> list[_Read]:
+        for r in reads:
+            self.votes.setdefault(_vote_key(r.decoded), []).append(r)
+        accepted = []
+        for rs in self.votes.values():
+            zx = [r for r in rs if r.engine == "zxing"]
+            if not zx:
+                continue  # zbar alone never decides
+            variants = {r.variant.split("+")[0] for r in zx}
+            zbar = any(r.engine == "zbar" for r in rs)
+            if zx[0].decoded.format in _ECC_FORMATS or zbar or len(variants) >= 2:
+                best = zx[0]
+                accepted.append(_Read(best.decoded, best.engine, _stage(rs), best.quad))
+        return accepted
+
+
+def _stage(rs: Sequence[_Read]) -> str:
+    names = []
+    for r in rs:
+        tag = f"{r.engine}:{r.variant}"
+        if tag not in names:
+            names.append(tag)
+    return ",".join(names)
+
+
+def _vote_key(d: Decoded) -> str:
+    return d.gtin14 if d.gtin14 is not None else d.text
+
+
+def _finalise(reads: list[_Read]) -> list[Decoded]:
+    """Merge duplicates and drop EAN/UPC ghost reads, strongest first."""
+    by_key: dict[str, _Read] = {}
+    for r in reads:
+        by_key.setdefault(_vote_key(r.decoded), r)
+    kept = list(by_key.values())
+    kept = [r for r in kept if not _is_ghost(r, kept)]
+    kept.sort(key=lambda r: -_height(r.quad))
+    return [Decoded(r.decoded.text, r.decoded.format, r.decoded.gtin14, r.variant) for r in kept]
+
+
+def _height(quad: Quad | None) -> float:
+    """Extent of a symbol across its scan direction (linear codes: how many lines agreed)."""
+    if quad is None:
+        return 0.0
+    (x0, y0), (x1, y1), (x2, y2), (x3, y3) = quad
+    return float(np.hypot(x3 - x0, y3 - y0) + np.hypot(x2 - x1, y2 - y1)) / 2.0
+
+
+def _is_ghost(r: _Read, reads: Sequence[_Read]) -> bool:
+    """An EAN/UPC read that is a thin sliver lying on (or just beside) a much taller EAN/UPC
+    read with another number: a partial scan through the same bars, e.g. a UPC-E "found" in
+    the right half of an EAN-13, or a wrong EAN-13 along the digits under the bars."""
+    if r.decoded.format not in RETAIL_FORMATS or r.quad is None:
+        return False
+    h = _height(r.quad)
+    for other in reads:
+        if other is r or other.quad is None or other.decoded.format not in RETAIL_FORMATS:
+            continue
+        oh = _height(other.quad)
+        if h > 0.25 * oh:
+            continue
+        # frame of the taller symbol: u along the scan line, v across it
+        o = np.asarray(other.quad, dtype=np.float64)
+        u = o[1] - o[0]
+        u_len = float(np.hypot(*u)) or 1.0
+        u = u / u_len
+        v = np.array([-u[1], u[0]])
+        pts = np.asarray(r.quad, dtype=np.float64) - o[0]
+        ru, rv = pts @ u, pts @ v
+        ou, ov = (o - o[0]) @ u, (o - o[0]) @ v
+        overlap = min(ru.max(), ou.max()) - max(ru.min(), ou.min())
+        if overlap < 0.5 * max(ru.max() - ru.min(), 1.0):
+            continue
+        gap = max(rv.min() - ov.max(), ov.min() - rv.max(), 0.0)
+        if gap <= oh:
+            return True
+    return False
+
+
+def decode_image(image: ImageInput, *, budget_ms: float | None = None) -> list[Decoded]:
+    """All barcodes found in `image`, most prominent first; [] when there is none.
+
+    `budget_ms` bounds the escalation (wall clock): once it is spent no further variant is
+    tried and only what is already confirmed is reported. Raises ImageLoadError for input
+    that is not an image.
+    """
+    return _Cascade(load_gray(image), budget_ms).run()
