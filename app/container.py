@@ -8,6 +8,7 @@ from flask import Flask, current_app
 
 from app.adapters.config_files import load_carriers, load_cartons
 from app.adapters.db.engine import make_engine
+from app.adapters.db.group_commit import GroupCommitter
 from app.adapters.db.uow import SessionFactory
 from app.domain.weighing import Tolerance
 from app.services.clock import Clock, system_clock
@@ -27,6 +28,7 @@ class Container:
     ship: ShipContext
     tolerance: Tolerance
     outbox_policy: OutboxPolicy
+    writer: GroupCommitter
 
 
 def build_container(settings: Settings, clock: Clock = system_clock) -> Container:
@@ -40,9 +42,11 @@ def build_container(settings: Settings, clock: Clock = system_clock) -> Containe
         postal_code=settings.warehouse_postal_code,
         country=settings.warehouse_country,
     )
+    uow = SessionFactory(engine)
     return Container(
         settings=settings,
-        uow=SessionFactory(engine),
+        uow=uow,
+        writer=GroupCommitter(uow, clock),
         clock=clock,
         pack=PackContext(cartons=cartons, dunnage_g=settings.dunnage_g),
         ship=ShipContext(carriers=carriers, ship_from=ship_from),

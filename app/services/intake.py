@@ -16,6 +16,7 @@ from app.adapters.db.models import (
     PickTask,
     Reservation,
     Shipment,
+    Sku,
     Stock,
 )
 from app.adapters.db.uow import SessionFactory
@@ -91,8 +92,12 @@ def apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
         allocation = Allocation(allocation_id=doc.allocation_id, received_at=now, status="accepted")
         s.add(allocation)
     _copy_fields(allocation, doc, now)
+    skus = {
+        sku.sku: sku
+        for sku in s.scalars(select(Sku).where(Sku.sku.in_({ln.sku for ln in doc.lines})))
+    }
     for ln in doc.lines:
-        sku = repo.sku_by_code(s, ln.sku)
+        sku = skus.get(ln.sku)
         allocation.lines.append(
             AllocationLine(
                 line_id=ln.line_id,
@@ -131,12 +136,13 @@ def _judge_and_reserve(
 ) -> tuple[AllocationStatus, tuple[str, ...]]:
     demands = []
     needed: dict[int, int] = {}
+    free = repo.available_for_skus(s, {ln.sku_id for ln in allocation.lines if ln.sku_id})
     for line in allocation.lines:
         available = 0
         if line.sku_id is not None:
             needed[line.sku_id] = needed.get(line.sku_id, 0) + line.qty
             # Two lines of one SKU share the same stock: judge each against what is left.
-            available = repo.available_for_sku(s, line.sku_id) - (needed[line.sku_id] - line.qty)
+            available = free.get(line.sku_id, 0) - (needed[line.sku_id] - line.qty)
         demands.append(
             LineDemand(line.line_id, line.sku, line.qty, line.sku_id is not None, available)
         )

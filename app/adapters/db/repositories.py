@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.adapters.db.models import (
     Allocation,
@@ -65,6 +66,17 @@ def available_for_sku(session: Session, sku_id: int) -> int:
     return int(total or 0)
 
 
+def available_for_skus(session: Session, sku_ids: set[int]) -> dict[int, int]:
+    if not sku_ids:
+        return {}
+    rows = session.execute(
+        select(Stock.sku_id, func.sum(Stock.on_hand - Stock.allocated))
+        .where(Stock.sku_id.in_(sku_ids))
+        .group_by(Stock.sku_id)
+    ).all()
+    return {sku_id: int(free or 0) for sku_id, free in rows}
+
+
 def move_stock(
     session: Session,
     stock: Stock,
@@ -106,7 +118,10 @@ def move_stock(
             at=now,
         )
     )
-    session.refresh(stock)
+    # Mirror the committed change in memory without a SELECT and without dirtying the row.
+    if stock.on_hand is not None:
+        set_committed_value(stock, "on_hand", stock.on_hand + on_hand_delta)
+        set_committed_value(stock, "allocated", stock.allocated + allocated_delta)
     return True
 
 

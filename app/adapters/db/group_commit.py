@@ -1,0 +1,97 @@
+"""Group commit: many callers' work in one transaction, each caller answered after the
+commit. On SQLite with synchronous=FULL a commit is an fsync (about 5 ms here); sharing it
+between everyone who arrived meanwhile is what makes durable writes fast.
+
+Each job runs in its own savepoint, so one caller's failure rolls back only its own work.
+The threading primitives become cooperative under gevent's monkey-patching.
+"""
+
+from __future__ import annotations
+
+import queue
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from sqlalchemy.orm import Session
+
+from app.adapters.db.uow import SessionFactory
+
+T = TypeVar("T")
+Job = Callable[[Session, datetime], T]
+
+
+@dataclass
+class _Pending(Generic[T]):
+    job: Job[T]
+    done: threading.Event = field(default_factory=threading.Event)
+    result: Any = None
+    error: BaseException | None = None
+    changed: bool = True
+
+
+class GroupCommitter:
+    def __init__(
+        self, uow: SessionFactory, clock: Callable[[], datetime], max_batch: int = 200
+    ) -> None:
+        self._uow = uow
+        self._clock = clock
+        self._max_batch = max_batch
+        self._queue: queue.SimpleQueue[_Pending[Any]] = queue.SimpleQueue()
+        self._writer: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self.batches = 0
+        self.jobs = 0
+
+    def run(self, job: Job[T], timeout_s: float = 60.0) -> T:
+        """Run `job(session, now)` in the next group transaction; return after the commit."""
+        pending: _Pending[T] = _Pending(job)
+        self._ensure_writer()
+        self._queue.put(pending)
+        if not pending.done.wait(timeout_s):
+            raise TimeoutError("the database writer did not answer in time")
+        if pending.error is not None:
+            raise pending.error
+        result: T = pending.result
+        return result
+
+    def _ensure_writer(self) -> None:
+        with self._lock:
+            if self._writer is None or not self._writer.is_alive():
+                self._writer = threading.Thread(target=self._loop, name="group-commit", daemon=True)
+                self._writer.start()
+
+    def _loop(self) -> None:
+        while True:
+            batch = [self._queue.get()]
+            while len(batch) < self._max_batch:
+                try:
+                    batch.append(self._queue.get_nowait())
+                except queue.Empty:
+                    break
+            self._commit(batch)
+
+    def _commit(self, batch: list[_Pending[Any]]) -> None:
+        try:
+            with self._uow() as tx:
+                now = self._clock()
+                for p in batch:
+                    savepoint = tx.session.begin_nested()
+                    try:
+                        p.result = p.job(tx.session, now)
+                        savepoint.commit()
+                    except Exception as exc:  # the caller gets its own error back
+                        savepoint.rollback()
+                        p.error = exc
+                tx.commit()
+            self.batches += 1
+            self.jobs += len(batch)
+        except Exception as exc:  # the commit itself failed: nobody's work is durable
+            for p in batch:
+                if p.error is None:
+                    p.error = exc
+        finally:
+            for p in batch:
+                p.done.set()
