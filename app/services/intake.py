@@ -54,6 +54,13 @@ def receive_allocation(doc: AllocationIn, uow: SessionFactory, clock: Clock) -> 
 
 def apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
     """The intake rules inside the caller's transaction (webhook, pull batch, CSV import)."""
+    # Flushes happen where ids are needed, not before every query: autoflush was a third
+    # of the intake's time.
+    with s.no_autoflush:
+        return _apply_allocation(s, doc, now)
+
+
+def _apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
     existing = repo.allocation_by_external_id(s, doc.allocation_id, lock=True)
     started = existing is not None and (
         existing.status not in {st.value for st in REPLACEABLE}

@@ -1,0 +1,168 @@
+"""OMS intake benchmark: signed allocations per second through the real HTTP stack, a large
+backlog drained by pull mode, and a bare baseline of plain durable inserts, in one run.
+
+    python tests/bench/oms_intake.py [--posts 3000] [--backlog 100000] [--clients 16]
+
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import random
+import statistics
+import sys
+import tempfile
+import threading
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from sqlalchemy import text  # noqa: E402
+
+from app.adapters.db.engine import make_engine  # noqa: E402
+from app.adapters.db.uow import SessionFactory  # noqa: E402
+from app.adapters.oms.puller import http_fetch  # noqa: E402
+from app.demo.oms_server import DemoOms  # noqa: E402
+from app.demo.orders import make_allocation  # noqa: E402
+from app.domain.signing import signed_headers  # noqa: E402
+from app.services import pull  # noqa: E402
+from app.services.clock import system_clock  # noqa: E402
+from app.services.seeding import PRODUCTS, SIZES, VARIANTS  # noqa: E402
+from tests.bench._common import LiveServer, deep_stock_warehouse  # noqa: E402
+
+SECRET = "bench-secret-0123456789abcdef"
+
+
+def sku_codes(n: int = 200) -> list[str]:
+    out = []
+    for i in range(n):
+        base = PRODUCTS[i % len(PRODUCTS)][0]
+        variant = VARIANTS[(i // len(PRODUCTS)) % len(VARIANTS)]
+        size = SIZES[(i // (len(PRODUCTS) * len(VARIANTS))) % len(SIZES)]
+        out.append(f"{base}-{variant}-{size}")
+    return out
+
+
+def bench_http(workdir: Path, posts: int, clients: int) -> dict[str, float]:
+    url = f"sqlite:///{workdir / 'http.db'}"
+    deep_stock_warehouse(url)
+    server = LiveServer(url, SECRET)
+    rng = random.Random(1)
+    now = datetime.now(UTC)
+    skus = sku_codes()
+    bodies = [json.dumps(make_allocation(rng, i, skus, now)).encode() for i in range(posts + 200)]
+    latencies: list[float] = []
+    statuses: dict[int, int] = {}
+    lock = threading.Lock()
+
+    def client(items: list[bytes]) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        for body in items:
+            headers = {"Content-Type": "application/json",
+                       **signed_headers(SECRET, body, time.time())}
+            t0 = time.perf_counter()
+            conn.request("POST", "/api/v1/allocations", body=body, headers=headers)
+            resp = conn.getresponse()
+            resp.read()
+            with lock:
+                latencies.append((time.perf_counter() - t0) * 1000)
+                statuses[resp.status] = statuses.get(resp.status, 0) + 1
+        conn.close()
+
+    def run(items: list[bytes]) -> float:
+        threads = [threading.Thread(target=client, args=(items[k::clients],))
+                   for k in range(clients)]
+        t0 = time.perf_counter()
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        return time.perf_counter() - t0
+
+    try:
+        run(bodies[:200])  # warm-up
+        latencies.clear()
+        statuses.clear()
+        elapsed = run(bodies[200:])
+    finally:
+        server.stop()
+    lat = sorted(latencies)
+    print(f"http: {posts} signed allocations in {elapsed:.2f} s with {clients} clients; "
+          f"statuses {statuses}; latency p50 {statistics.median(lat):.1f} ms, "
+          f"p99 {lat[int(len(lat) * 0.99) - 1]:.1f} ms")
+    return {"allocations_per_s": round(posts / elapsed, 1),
+            "http_p50_ms": round(statistics.median(lat), 2),
+            "http_p99_ms": round(lat[int(len(lat) * 0.99) - 1], 2),
+            "http_accepted": statuses.get(202, 0)}
+
+
+def bench_pull(workdir: Path, backlog: int, page: int) -> dict[str, float]:
+    url = f"sqlite:///{workdir / 'pull.db'}"
+    deep_stock_warehouse(url)
+    uow = SessionFactory(make_engine(url))
+    rng = random.Random(2)
+    now = datetime.now(UTC)
+    skus = sku_codes()
+    with DemoOms(SECRET) as oms:
+        for i in range(backlog):
+            oms.enqueue("allocation", make_allocation(rng, 1_000_000 + i, skus, now))
+        fetch = http_fetch(oms.url, SECRET)
+        t0 = time.perf_counter()
+        applied = rejected = 0
+        while True:
+            result = pull.pull_once(uow, fetch, system_clock, limit=page)
+            applied += result.applied
+            rejected += result.rejected
+            if result.received == 0:
+                break
+        elapsed = time.perf_counter() - t0
+    print(f"pull: {backlog} allocations drained in {elapsed:.1f} s "
+          f"({applied} applied, {rejected} rejected, pages of {page})")
+    return {"backlog": backlog, "backlog_s": round(elapsed, 1),
+            "backlog_100k_s": round(elapsed * 100_000 / backlog, 1),
+            "pull_allocations_per_s": round(backlog / elapsed, 1)}
+
+
+def bench_baseline(workdir: Path, n: int) -> dict[str, float]:
+    """The durability floor: one plain INSERT and one commit per allocation, same pragmas."""
+    engine = make_engine(f"sqlite:///{workdir / 'baseline.db'}")
+    rng = random.Random(3)
+    now = datetime.now(UTC)
+    bodies = [json.dumps(make_allocation(rng, i, sku_codes(), now)) for i in range(n)]
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE plain (id INTEGER PRIMARY KEY, body TEXT)"))
+    t0 = time.perf_counter()
+    for body in bodies:
+        with engine.begin() as conn:
+            conn.execute(text("INSERT INTO plain (body) VALUES (:b)"), {"b": body})
+    elapsed = time.perf_counter() - t0
+    print(f"baseline: {n} plain inserts, one commit each, in {elapsed:.2f} s")
+    return {"baseline_inserts_per_s": round(n / elapsed, 1)}
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--posts", type=int, default=3000)
+    p.add_argument("--clients", type=int, default=16)
+    p.add_argument("--backlog", type=int, default=100_000)
+    p.add_argument("--page", type=int, default=500)
+    args = p.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        figures: dict[str, float] = {}
+        figures |= bench_baseline(work, args.posts)
+        figures |= bench_http(work, args.posts, args.clients)
+        figures |= bench_pull(work, args.backlog, args.page)
+        figures["http_vs_baseline"] = round(
+            figures["allocations_per_s"] / figures["baseline_inserts_per_s"], 2
+        )
+    print(json.dumps(figures))
+
+
+if __name__ == "__main__":
+    main()
