@@ -13,6 +13,7 @@ from app.adapters.db.models import (
     Allocation,
     AllocationLine,
     Carton,
+    Location,
     PickTask,
     Reservation,
     Shipment,
@@ -171,28 +172,30 @@ def _judge_and_reserve(
 def _reserve_line(s: Session, allocation: Allocation, line: AllocationLine, now: Any) -> None:
     """Pick faces first, then the fullest bins (fewest locations), never more than is free."""
     remaining = line.qty
-    rows = s.scalars(
-        select(Stock)
+    free = (Stock.on_hand - Stock.allocated).label("free")
+    rows = s.execute(
+        select(Stock.id, Stock.location_id, free)
+        .join(Location, Location.id == Stock.location_id)
         .where(Stock.sku_id == line.sku_id, Stock.on_hand > Stock.allocated)
-        .order_by((Stock.on_hand - Stock.allocated).desc(), Stock.id)
+        .order_by(Location.kind != "pick", free.desc(), Stock.id)
     ).all()
-    rows = sorted(rows, key=lambda st: (st.location.kind != "pick",))
-    for stock in rows:
+    assert line.sku_id is not None
+    for stock_id, location_id, available in rows:
         if remaining == 0:
             break
-        take = min(remaining, stock.on_hand - stock.allocated)
-        if take <= 0:
-            continue
-        if repo.move_stock(
+        take = min(remaining, int(available))
+        if take > 0 and repo.move_stock_row(
             s,
-            stock,
+            stock_id,
+            line.sku_id,
+            location_id,
             allocated_delta=take,
             reason="reserve",
             reference=allocation.allocation_id,
             actor="oms",
             now=now,
         ):
-            s.add(Reservation(line_pk=line.id, stock_id=stock.id, qty=take))
+            s.add(Reservation(line_pk=line.id, stock_id=stock_id, qty=take))
             remaining -= take
     if remaining:
         raise _Short(f"line {line.line_id}: {line.sku} short by {remaining} while reserving")

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any, TypeVar
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -77,6 +77,21 @@ def available_for_skus(session: Session, sku_ids: set[int]) -> dict[int, int]:
     return {sku_id: int(free or 0) for sku_id, free in rows}
 
 
+# Built once: constructing SQL expressions per call was a third of the intake's CPU time.
+_MOVE = (
+    update(Stock)
+    .where(
+        Stock.id == bindparam("sid"),
+        Stock.on_hand + bindparam("dh") >= 0,
+        Stock.allocated + bindparam("da") >= 0,
+        Stock.allocated + bindparam("da") <= Stock.on_hand + bindparam("dh"),
+    )
+    .values(on_hand=Stock.on_hand + bindparam("dh"), allocated=Stock.allocated + bindparam("da"))
+    .execution_options(synchronize_session=False)
+)
+_LEDGER = insert(StockMovement)
+
+
 def move_stock(
     session: Session,
     stock: Stock,
@@ -90,38 +105,58 @@ def move_stock(
 ) -> bool:
     """Conditional update plus ledger row. False (and nothing written) if the change would
     break on-hand >= 0, allocated >= 0 or allocated <= on-hand, whoever else got there first."""
-    result = session.execute(
-        update(Stock)
-        .where(
-            Stock.id == stock.id,
-            Stock.on_hand + on_hand_delta >= 0,
-            Stock.allocated + allocated_delta >= 0,
-            Stock.allocated + allocated_delta <= Stock.on_hand + on_hand_delta,
-        )
-        .values(on_hand=Stock.on_hand + on_hand_delta, allocated=Stock.allocated + allocated_delta)
-        .execution_options(synchronize_session=False)
+    moved = move_stock_row(
+        session,
+        stock.id,
+        stock.sku_id,
+        stock.location_id,
+        on_hand_delta=on_hand_delta,
+        allocated_delta=allocated_delta,
+        reason=reason,
+        reference=reference,
+        actor=actor,
+        now=now,
     )
+    # Mirror the committed change in memory without a SELECT and without dirtying the row.
+    if moved and stock.on_hand is not None:
+        set_committed_value(stock, "on_hand", stock.on_hand + on_hand_delta)
+        set_committed_value(stock, "allocated", stock.allocated + allocated_delta)
+    return moved
+
+
+def move_stock_row(
+    session: Session,
+    stock_id: int,
+    sku_id: int,
+    location_id: int,
+    *,
+    on_hand_delta: int = 0,
+    allocated_delta: int = 0,
+    reason: str,
+    reference: str | None,
+    actor: str | None,
+    now: datetime,
+) -> bool:
+    """The same by ids, for hot paths that never load the Stock object."""
+    result = session.execute(_MOVE, {"sid": stock_id, "dh": on_hand_delta, "da": allocated_delta})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
     if on_hand_delta != allocated_delta:  # what the OMS may sell has changed
-        session.info.setdefault("available_changed", set()).add(stock.sku_id)
-    session.add(
-        StockMovement(
-            stock_id=stock.id,
-            sku_id=stock.sku_id,
-            location_id=stock.location_id,
-            on_hand_delta=on_hand_delta,
-            allocated_delta=allocated_delta,
-            reason=reason,
-            reference=reference,
-            actor=actor,
-            at=now,
-        )
+        session.info.setdefault("available_changed", set()).add(sku_id)
+    session.execute(
+        _LEDGER,
+        {
+            "stock_id": stock_id,
+            "sku_id": sku_id,
+            "location_id": location_id,
+            "on_hand_delta": on_hand_delta,
+            "allocated_delta": allocated_delta,
+            "reason": reason,
+            "reference": reference,
+            "actor": actor,
+            "at": now,
+        },
     )
-    # Mirror the committed change in memory without a SELECT and without dirtying the row.
-    if stock.on_hand is not None:
-        set_committed_value(stock, "on_hand", stock.on_hand + on_hand_delta)
-        set_committed_value(stock, "allocated", stock.allocated + allocated_delta)
     return True
 
 
