@@ -134,11 +134,19 @@ class Cartonization:
 
 @dataclass(frozen=True)
 class Limits:
-    """Work budget, in single-container constructions (deterministic, unlike a clock).
-    `search` bounds the carton-combination search of `cartonize` mode."""
+    """Work budgets, counted in units offered to single-container constructions (a
+    construction's cost grows with its units; deterministic, unlike a clock). `search` bounds
+    the carton-combination search of `cartonize` mode. Orders of more than `large` units use
+    only the first two strategies of the portfolio, and search nothing past the greedy answer
+    beyond `max_search_cartons` cartons. `single_box` mode runs its whole portfolio, then up to
+    `restarts` randomised restarts while its units offered stay within `single`."""
 
-    search: int = 2000
+    search: int = 60_000
     branch: int = 2
+    large: int = 150
+    single: int = 40_000
+    restarts: int = 200
+    max_search_cartons: int = 12
 
 
 # The portfolio, most often successful first: `pack_all` stops at the first that fits all.
@@ -149,8 +157,18 @@ PORTFOLIO: tuple[Strategy, ...] = (
     Strategy("item", order="longest"),
     Strategy("space", "fit", True),
     Strategy("item", order="height"),
-    Strategy("space", "volume", False),
+    Strategy("space", "volume", True, anchor="corner"),
     Strategy("item", order="area"),
+)
+# single_box mode: every space-driven variant (they are cheap: blocks), then the others.
+SINGLE: tuple[Strategy, ...] = (
+    *(
+        Strategy("space", score, True, anchor=anchor, columns=columns)
+        for anchor in ("corner", "floor", "wall", "row")
+        for columns in (False, True)
+        for score in ("volume", "unit", "fit")
+    ),
+    *(Strategy("item", order=order) for order in ("volume", "longest", "area", "height")),
 )
 # Tried too when the question is whether everything fits and the portfolio said no.
 EXTRA: tuple[Strategy, ...] = (
@@ -158,6 +176,8 @@ EXTRA: tuple[Strategy, ...] = (
     Strategy("space", "fit", True, anchor="row"),
     Strategy("item", order="volume", anchor="wall"),
     Strategy("space", "fit", False),
+    Strategy("space", "fit", True, anchor="corner"),
+    Strategy("space", "volume", False),
 )
 
 
@@ -194,6 +214,7 @@ class _Problem:
     kinds: list[Kind]
     cartons: list[Carton]  # cheapest / smallest first
     limits: Limits
+    portfolio: tuple[Strategy, ...] = PORTFOLIO
     work: int = 0
     memo: dict[tuple[int, tuple[int, ...]], list[tuple[list[Placed], list[int]]]] = field(
         default_factory=dict
@@ -223,8 +244,8 @@ class _Problem:
             return hit
         c = self.cartons[ci]
         found: dict[tuple[int, ...], tuple[int, list[Placed], list[int]]] = {}
-        for strategy in PORTFOLIO:
-            self.work += 1
+        for strategy in self.portfolio:
+            self.work += sum(demand)
             placed, left = construct(c.inner, c.payload, self.kinds, demand, strategy)
             if not any(left):
                 found = {(): (0, placed, left)}
@@ -252,8 +273,8 @@ class _Problem:
         if hit is None:
             c = self.cartons[ci]
             hit = []
-            for strategy in EXTRA:
-                self.work += 1
+            for strategy in EXTRA if self.portfolio is PORTFOLIO else ():
+                self.work += sum(demand)
                 placed, left = construct(c.inner, c.payload, self.kinds, demand, strategy)
                 if not any(left):
                     hit = [(placed, left)]
@@ -357,6 +378,8 @@ def _search(problem: _Problem, demand: Sequence[int], incumbent: list[_Box]) -> 
     heavy = max(c.payload for c in problem.cartons)
     lower = max(1, math.ceil(volume / big) if big else 1, math.ceil(weight / heavy) if heavy else 1)
     n = len(problem.cartons)
+    if best_cost[0] > problem.limits.max_search_cartons:
+        return best
     for count in range(lower, best_cost[0] + 1):
         combos = []
         for combo in combinations_with_replacement(range(n), count):
@@ -404,8 +427,10 @@ def cartonize(
             raise ValueError(f"item {it.id!r}: dimensions must be positive, weight and qty >= 0")
     cartons = sorted(catalog, key=lambda c: (c.cost or 0, c.inner_volume, c.id))
     kinds = [Kind.of(it.dims, it.orientations(), it.weight) for it in items]
-    problem = _Problem(items, kinds, cartons, limits or Limits())
+    limits = limits or Limits()
     demand = [it.qty for it in items]
+    portfolio = PORTFOLIO if sum(demand) <= limits.large else PORTFOLIO[:2]
+    problem = _Problem(items, kinds, cartons, limits, portfolio)
     unpacked = [0] * len(items)
     for i, kind in enumerate(kinds):
         if not any(_fits_alone(kind, c) for c in cartons):
@@ -437,13 +462,28 @@ def cartonize(
 
 
 def _single_box(problem: _Problem, demand: Sequence[int]) -> tuple[list[_Box], list[int]]:
-    """The one container (or, given several, the one) taking the most item volume."""
+    """The one container (or, given several, the one) taking the most item volume: every
+    strategy of the wide single-container portfolio, then seeded randomised restarts of the
+    best-cornered one while the `single` work budget lasts."""
     best: tuple[tuple[int, int], _Box, list[int]] | None = None
-    for ci in range(len(problem.cartons)):
-        placed, left = problem.fill(ci, demand)
-        key = (sum(problem.kinds[p.kind].volume for p in placed), -ci)
-        if best is None or key > best[0]:
-            best = (key, (ci, placed), left)
+    units = max(1, sum(demand))
+    for ci, carton in enumerate(problem.cartons):
+        strategies = list(SINGLE)
+        strategies += [
+            Strategy("space", "volume", True, anchor="corner", columns=bool(i % 2), seed=i + 1)
+            for i in range(problem.limits.restarts)
+        ]
+        work = 0
+        for strategy in strategies:
+            if strategy.seed and work + units > problem.limits.single:
+                break
+            work += units
+            placed, left = construct(carton.inner, carton.payload, problem.kinds, demand, strategy)
+            key = (sum(problem.kinds[p.kind].volume for p in placed), -ci)
+            if best is None or key > best[0]:
+                best = (key, (ci, placed), left)
+            if not any(left):
+                break
     assert best is not None
     _, box, left = best
     return ([box] if box[1] else []), left

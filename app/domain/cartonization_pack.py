@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import permutations
+from random import Random
 
 Dims = tuple[int, int, int]
 # (x1, y1, z1, x2, y2, z2), half-open on the upper side
@@ -57,7 +58,11 @@ class Strategy:
     `blocks`: whether identical units may go in as one block (columns / layers).
     `anchor`: which free space counts as lowest: "floor" fills the floor first (z, then nearest
     the x = y = 0 edge), "wall" builds walls from x = 0, "row" from y = 0, "tight" takes the
-    smallest space first.
+    smallest space first; "corner" (space driver) the space with a bottom corner nearest a
+    corner of the container, the block going into that corner.
+    `columns` (space driver): blocks may also be stacked columns, not only floor layers.
+    `seed` (space driver): when not 0, each move is drawn from the three best by the score
+    (a seeded, so repeatable, random choice): for multi-start search.
     """
 
     driver: str = "space"
@@ -65,6 +70,8 @@ class Strategy:
     blocks: bool = True
     order: str = "volume"
     anchor: str = "floor"
+    columns: bool = False
+    seed: int = 0
 
 
 def orientations(
@@ -221,8 +228,19 @@ def _construct_space(
     left = payload
     min_dim = _min_dim(kinds, remaining)
     score_rule = strategy.score
-    anchor = ANCHORS[strategy.anchor]
+    W, L = box[0], box[1]
+    corner = strategy.anchor == "corner"
+    if corner:
+
+        def anchor(t: Space) -> tuple[int, ...]:
+            dx, dy = min(t[0], W - t[3]), min(t[1], L - t[4])
+            a, b, c = sorted((dx, dy, t[2]))
+            return (a, b, c, -(t[3] - t[0]) * (t[4] - t[1]) * (t[5] - t[2]))
+    else:
+        anchor = ANCHORS[strategy.anchor]
     use_blocks = strategy.blocks
+    shapes = (False, True) if strategy.columns else (False,)
+    rng = Random(strategy.seed) if strategy.seed else None
     nk = len(kinds)
     weights = [k.weight for k in kinds]
     vols = [k.volume for k in kinds]
@@ -232,6 +250,7 @@ def _construct_space(
         sx, sy, sz = x2 - x1, y2 - y1, z2 - z1
         best: tuple[int, ...] | None = None
         best_move: tuple[int, int, int, int, int, int, int] | None = None
+        pool: list[tuple[tuple[int, ...], tuple[int, int, int, int, int, int, int]]] = []
         for ki in range(nk):
             r = remaining[ki]
             if r <= 0:
@@ -245,25 +264,36 @@ def _construct_space(
             for a, b, c in kinds[ki].orients:
                 if a > sx or b > sy or c > sz:
                     continue
-                if use_blocks and r > 1:
-                    nx, ny, nz = _block(a, b, c, sx, sy, sz, r, False)
-                else:
-                    nx = ny = nz = 1
-                n = nx * ny * nz
-                bx, by, bz = nx * a, ny * b, nz * c
-                if score_rule == "unit":
-                    key: tuple[int, ...] = (uv, n * uv, -bz)
-                elif score_rule == "fit":
-                    key = (-min(sx - bx, sy - by), n * uv, -bz)
-                else:
-                    key = (n * uv, -bz, uv)
-                if best is None or key > best:
-                    best = key
-                    best_move = (ki, a, b, c, nx, ny, nz)
+                for col in shapes:
+                    if use_blocks and r > 1:
+                        nx, ny, nz = _block(a, b, c, sx, sy, sz, r, col)
+                    else:
+                        nx = ny = nz = 1
+                    n = nx * ny * nz
+                    bx, by, bz = nx * a, ny * b, nz * c
+                    if score_rule == "unit":
+                        key: tuple[int, ...] = (uv, n * uv, -bz)
+                    elif score_rule == "fit":
+                        key = (-min(sx - bx, sy - by), n * uv, -bz)
+                    else:
+                        key = (n * uv, -bz, uv)
+                    if rng is not None:
+                        pool.append((key, (ki, a, b, c, nx, ny, nz)))
+                    elif best is None or key > best:
+                        best = key
+                        best_move = (ki, a, b, c, nx, ny, nz)
+        if pool:
+            pool.sort(reverse=True)
+            best_move = pool[rng.randrange(min(3, len(pool)))][1] if rng else pool[0][1]
         if best_move is None:
             spaces.remove(s)
             continue
         ki, a, b, c, nx, ny, nz = best_move
+        if corner:
+            if W - x2 < x1:
+                x1 = x2 - nx * a
+            if L - y2 < y1:
+                y1 = y2 - ny * b
         for iz in range(nz):
             for iy in range(ny):
                 for ix in range(nx):

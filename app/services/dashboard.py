@@ -6,7 +6,7 @@ from typing import Any
 
 from sqlalchemy import func, select
 
-from app.adapters.db.models import Allocation, ScanLog, Wave
+from app.adapters.db.models import Allocation, InboundReject, ScanLog, Wave
 from app.adapters.db.uow import SessionFactory
 from app.services.outbox import backlog
 from app.services.waves import wave_summary
@@ -49,6 +49,7 @@ def snapshot(uow: SessionFactory, recent_waves: int = 10) -> dict[str, Any]:
             ],
             "scans": {k: int(v) for k, v in scans.items()},
             "rejected_scans": int(rejected or 0),
+            "inbound_rejects": int(s.scalar(select(func.count(InboundReject.id))) or 0),
         }
     data["outbox"] = backlog(uow)
     return data

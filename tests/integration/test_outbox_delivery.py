@@ -145,3 +145,22 @@ def test_dead_letter_after_max_attempts_then_supervisor_retry(app: Flask, oms: D
         "oldest_pending": None,
         "last_error": None,
     }
+
+
+def test_a_slow_oms_gets_the_same_event_again_never_a_different_one(
+    app: Flask, oms: DemoOms
+) -> None:
+    clock = StepClock()
+    _post(app, 1)
+    oms.delay_s = 2.5  # longer than the sender's 2 s timeout: the sender gives up...
+    assert _send(app, oms, clock) == 0
+    assert "Timeout" in (outbox.backlog(uow_of(app))["last_error"] or "")
+    oms.delay_s = 0
+    clock.advance(120)
+    assert _send(app, oms, clock) == 2
+    import time
+
+    time.sleep(1.0)  # ...while the slow first attempts may still land at the OMS
+    assert oms.conflicting_duplicates == 0  # a resend is byte-identical under the same id
+    ids = [e["event_id"] for e in oms.events]
+    assert len(ids) == len(set(ids)) == 2

@@ -19,5 +19,6 @@ def alembic_config(database_url: str) -> Config:
     return cfg
 
 
-def upgrade(database_url: str, revision: str = "head") -> None:
+def upgrade(database_url: str, revision: str = "heads") -> None:
+    """Every branch to its head: feature branches may each add a revision after 0002."""
     command.upgrade(alembic_config(database_url), revision)
