@@ -9,6 +9,7 @@ import time
 from flask import Flask
 
 from app import socketio
+from app.adapters.db.leader import Leadership, describe
 from app.adapters.oms.puller import http_fetch
 from app.adapters.oms.sender import http_poster
 from app.container import container
@@ -33,6 +34,9 @@ def _pull_loop(app: Flask) -> None:
         log.warning("pull mode needs DOCKHAND_OMS_URL and DOCKHAND_OMS_SECRET: not polling")
         return
     fetch = http_fetch(s.oms_url, s.oms_secret)
+    lead = Leadership(c.uow.engine, "pull")
+    while not lead.try_acquire():
+        socketio.sleep(5)
     failures = 0
     while True:
         try:
@@ -59,6 +63,11 @@ def _outbox_loop(app: Flask) -> None:
         return
     post = http_poster(s.oms_url, s.oms_secret)
     rng = random.Random()
+    # Several workers may run: only the leader sends, so events are not raced for.
+    lead = Leadership(c.uow.engine, "outbox")
+    while not lead.try_acquire():
+        socketio.sleep(5)
+    log.info("outbox sender: %s", describe(lead))
     while True:
         try:
             sent = outbox.dispatch_due(c.uow, post, c.outbox_policy, c.clock, rng)

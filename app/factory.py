@@ -37,5 +37,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         app,
         async_mode=settings.async_mode or None,
         message_queue=settings.message_queue or None,
+        channel=settings.message_queue_channel,
     )
     return app

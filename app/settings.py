@@ -32,6 +32,7 @@ class Settings:
     outbox_poll_s: float = 0.5
     secret_key: str = field(default="", repr=False)
     message_queue: str = ""
+    message_queue_channel: str = "dockhand"
     # Socket.IO server mode: "gevent" for `dockhand serve`; "threading" for tests' in-process
     # servers. Empty lets Flask-SocketIO pick.
     async_mode: str = ""

@@ -475,6 +475,7 @@ class _Cascade:
         self.work_scale = min(1.0, _MAX_WORK_SIDE / side)
         self.up_f = 2.0 if side * self.work_scale < _UPSCALE_BELOW else 1.0
         self._variants: dict[str, _Variant | None] = {}
+        self._zbar_reads: dict[str, list[_Read]] = {}
         self.votes: dict[str, list[_Read]] = {}
 
     def variant(self, name: str) -> _Variant | None:
@@ -515,7 +516,7 @@ class _Cascade:
         return (time.perf_counter() - self.t0) * 1000.0 > self.budget_ms
 
     def run(self) -> list[Decoded]:
-        first = _zxing(self.gray, "zxing")
+        first = self.resolve(_zxing(self.gray, "zxing"))
         if first:
             return _finalise(first)
         for name, decoder in _STEPS:
@@ -525,7 +526,7 @@ class _Cascade:
             if v is None:
                 continue
             if decoder == "zbar":
-                reads = _zbar(v.image, name, v.upscale)
+                reads = self.zbar(name)
             elif decoder == "zxing-invert":
                 reads = _zxing(v.image, name + "+invert", v.scale, try_invert=True)
             else:
@@ -541,6 +542,31 @@ class _Cascade:
             if accepted:
                 return _finalise(accepted)
         return []
+
+    def zbar(self, name: str) -> list[_Read]:
+        if name not in self._zbar_reads:
+            v = self.variant(name)
+            self._zbar_reads[name] = [] if v is None else _zbar(v.image, name, v.upscale)
+        return self._zbar_reads[name]
+
+    def resolve(self, reads: list[_Read]) -> list[_Read]:
+        """Settle EAN/UPC reads that disagree about the same bars. zxing-cpp does return, now
+        and then, a second number with a valid check digit for one symbol: a scan line that
+        runs off skewed bars, a UPC-E inside an EAN-13. zbar's read of the image is the
+        referee; without it only a read from clearly more scan lines (1.5× as tall) stands,
+        and if none does, the cascade carries on as if nothing had been read."""
+        for group in _conflicts(reads):
+            zb = {_vote_key(r.decoded) for r in self.zbar("gray")}
+            keep = [r for r in group if _vote_key(r.decoded) in zb]
+            if not keep:
+                ranked = sorted(group, key=lambda r: -_height(r.quad))
+                rivals = [r for r in ranked if _vote_key(r.decoded) != _vote_key(ranked[0].decoded)]
+                if _height(ranked[0].quad) >= 1.5 * _height(rivals[0].quad):
+                    keep = [
+                        r for r in group if _vote_key(r.decoded) == _vote_key(ranked[0].decoded)
+                    ]
+            reads = [r for r in reads if r not in group or r in keep]
+        return reads
 
     def add(self, reads: Iterable[_Read]) -> list[_Read]:
         """Record the votes of one step; the texts confirmed so far."""
@@ -582,13 +608,11 @@ def _vote_key(d: Decoded) -> str:
 
 
 def _finalise(reads: list[_Read]) -> list[Decoded]:
-    """Merge duplicates and drop EAN/UPC ghost reads, strongest first."""
+    """Merge duplicates, strongest (tallest read) first."""
     by_key: dict[str, _Read] = {}
     for r in reads:
         by_key.setdefault(_vote_key(r.decoded), r)
-    kept = list(by_key.values())
-    kept = [r for r in kept if not _is_ghost(r, kept)]
-    kept.sort(key=lambda r: -_height(r.quad))
+    kept = sorted(by_key.values(), key=lambda r: -_height(r.quad))
     return [Decoded(r.decoded.text, r.decoded.format, r.decoded.gtin14, r.variant) for r in kept]
 
 
@@ -600,35 +624,42 @@ def _height(quad: Quad | None) -> float:
     return float(np.hypot(x3 - x0, y3 - y0) + np.hypot(x2 - x1, y2 - y1)) / 2.0
 
 
-def _is_ghost(r: _Read, reads: Sequence[_Read]) -> bool:
-    """An EAN/UPC read that is a thin sliver lying on (or just beside) a much taller EAN/UPC
-    read with another number: a partial scan through the same bars, e.g. a UPC-E "found" in
-    the right half of an EAN-13, or a wrong EAN-13 along the digits under the bars."""
-    if r.decoded.format not in RETAIL_FORMATS or r.quad is None:
+def _same_place(a: _Read, b: _Read) -> bool:
+    """Could two EAN/UPC reads come from the same bars? True when, in the frame of the taller
+    one, the other lies along the same stretch of scan line (half its length or more) and
+    not further off it than a tilted symbol could reach: zxing-cpp reports linear symbols
+    along its (horizontal or vertical) scan lines, so on bars tilted by up to ~25° a line
+    well above the reported box still crosses the same bars."""
+    if a.quad is None or b.quad is None:
         return False
-    h = _height(r.quad)
-    for other in reads:
-        if other is r or other.quad is None or other.decoded.format not in RETAIL_FORMATS:
-            continue
-        oh = _height(other.quad)
-        if h > 0.25 * oh:
-            continue
-        # frame of the taller symbol: u along the scan line, v across it
-        o = np.asarray(other.quad, dtype=np.float64)
-        u = o[1] - o[0]
-        u_len = float(np.hypot(*u)) or 1.0
-        u = u / u_len
-        v = np.array([-u[1], u[0]])
-        pts = np.asarray(r.quad, dtype=np.float64) - o[0]
-        ru, rv = pts @ u, pts @ v
-        ou, ov = (o - o[0]) @ u, (o - o[0]) @ v
-        overlap = min(ru.max(), ou.max()) - max(ru.min(), ou.min())
-        if overlap < 0.5 * max(ru.max() - ru.min(), 1.0):
-            continue
-        gap = max(rv.min() - ov.max(), ov.min() - rv.max(), 0.0)
-        if gap <= oh:
-            return True
-    return False
+    tall, other = (a, b) if _height(a.quad) >= _height(b.quad) else (b, a)
+    assert tall.quad is not None and other.quad is not None
+    o = np.asarray(tall.quad, dtype=np.float64)
+    u = o[1] - o[0]
+    u = u / (float(np.hypot(u[0], u[1])) or 1.0)
+    v = np.array([-u[1], u[0]])
+    pts = np.asarray(other.quad, dtype=np.float64) - o[0]
+    ru, rv = pts @ u, pts @ v
+    ou, ov = (o - o[0]) @ u, (o - o[0]) @ v
+    overlap = min(ru.max(), ou.max()) - max(ru.min(), ou.min())
+    if overlap < 0.5 * max(float(ru.max() - ru.min()), 1.0):
+        return False
+    gap = max(float(rv.min() - ov.max()), float(ov.min() - rv.max()), 0.0)
+    return gap <= max(_height(tall.quad), 0.5 * float(ou.max() - ou.min()), 1.0)
+
+
+def _conflicts(reads: Sequence[_Read]) -> list[list[_Read]]:
+    """Groups of EAN/UPC reads with different numbers from the same bars."""
+    retail = [r for r in reads if r.decoded.format in RETAIL_FORMATS and r.quad is not None]
+    groups: list[list[_Read]] = []
+    for r in retail:
+        joined = [g for g in groups if any(_same_place(r, m) for m in g)]
+        merged = [r]
+        for g in joined:
+            merged.extend(g)
+            groups.remove(g)
+        groups.append(merged)
+    return [g for g in groups if len({_vote_key(m.decoded) for m in g}) > 1]
 
 
 def decode_image(image: ImageInput, *, budget_ms: float | None = None) -> list[Decoded]:

@@ -144,7 +144,7 @@ class Limits:
     search: int = 60_000
     branch: int = 2
     large: int = 150
-    single: int = 40_000
+    single: int = 20_000
     restarts: int = 200
     max_search_cartons: int = 12
 

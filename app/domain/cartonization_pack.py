@@ -2,10 +2,10 @@
 
 Geometry is integer millimetres, index 2 (z) vertical. Free space is kept as the set of
 *empty maximal spaces* (EMS): axis-aligned boxes, possibly overlapping each other, none
-contained in another, whose union is the free volume. A box placed at the min corner of an
-EMS it fits in cannot overlap anything already placed, so every placement is valid by
-construction; the heuristics differ only in which space, which kind, which orientation and how
-many units (a block of identical units) they take next.
+contained in another, whose union is the free volume. A box placed inside an EMS cannot
+overlap anything already placed, so every placement is valid by construction; the heuristics
+differ only in which space, which kind, which orientation and how many units (a block of
+identical units) they take next, and in which corner of the space the block goes.
 
 Nothing here knows about cartons, catalogs or ids beyond a kind's index: `cartonization` does
 the choosing of containers and the bookkeeping.
@@ -13,7 +13,7 @@ the choosing of containers and the bookkeeping.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import permutations
 from random import Random
@@ -100,24 +100,36 @@ def fits_empty(kind: Kind, box: Dims) -> bool:
     return any(a <= bx and b <= by and c <= bz for a, b, c in kind.orients)
 
 
-def _anchor_floor(s: Space) -> tuple[int, int, int]:
+def _anchor_floor(s: Space) -> tuple[int, ...]:
     return (s[2], s[0] + s[1], s[1])
 
 
-def _anchor_wall(s: Space) -> tuple[int, int, int]:
+def _anchor_wall(s: Space) -> tuple[int, ...]:
     return (s[0], s[2], s[1])
 
 
-def _anchor_row(s: Space) -> tuple[int, int, int]:
+def _anchor_row(s: Space) -> tuple[int, ...]:
     return (s[1], s[2], s[0])
 
 
-def _anchor_tight(s: Space) -> tuple[int, int, int]:
+def _anchor_tight(s: Space) -> tuple[int, ...]:
     return ((s[3] - s[0]) * (s[4] - s[1]) * (s[5] - s[2]), s[2], s[0] + s[1])
 
 
+def _anchor_corner(W: int, L: int) -> Callable[[Space], tuple[int, ...]]:
+    """Spaces by how near one of their bottom corners is to a container corner (the three
+    distances, smallest first), then the biggest: keeps the free space in big chunks."""
+
+    def key(t: Space) -> tuple[int, ...]:
+        dx, dy = min(t[0], W - t[3]), min(t[1], L - t[4])
+        a, b, c = sorted((dx, dy, t[2]))
+        return (a, b, c, -(t[3] - t[0]) * (t[4] - t[1]) * (t[5] - t[2]))
+
+    return key
+
+
 AXIS = {"floor": 2, "wall": 0, "row": 1, "tight": 2}  # the axis each anchor grows along
-ANCHORS = {
+ANCHORS: dict[str, Callable[[Space], tuple[int, ...]]] = {
     "floor": _anchor_floor,
     "wall": _anchor_wall,
     "row": _anchor_row,
@@ -230,14 +242,7 @@ def _construct_space(
     score_rule = strategy.score
     W, L = box[0], box[1]
     corner = strategy.anchor == "corner"
-    if corner:
-
-        def anchor(t: Space) -> tuple[int, ...]:
-            dx, dy = min(t[0], W - t[3]), min(t[1], L - t[4])
-            a, b, c = sorted((dx, dy, t[2]))
-            return (a, b, c, -(t[3] - t[0]) * (t[4] - t[1]) * (t[5] - t[2]))
-    else:
-        anchor = ANCHORS[strategy.anchor]
+    anchor = _anchor_corner(W, L) if corner else ANCHORS[strategy.anchor]
     use_blocks = strategy.blocks
     shapes = (False, True) if strategy.columns else (False,)
     rng = Random(strategy.seed) if strategy.seed else None

@@ -1,0 +1,145 @@
+"""Two worker processes on one PostgreSQL database and one Redis message queue: a scan
+handled by one worker reaches a supervisor dashboard connected to the other. Clients use the
+websocket transport only, so no sticky sessions are needed."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+import requests
+import socketio
+
+from tests.e2e.live import free_port
+from tests.support.warehouse import (
+    REDIS_URL,
+    SECRET,
+    allocation_doc,
+    fresh_postgres_db,
+    prepare_database,
+)
+
+pytestmark = [pytest.mark.postgres, pytest.mark.redis]
+
+
+def require_redis() -> None:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except Exception as exc:
+        reason = f"Redis not reachable at {REDIS_URL}: {exc.__class__.__name__}"
+        if os.environ.get("CI"):
+            pytest.fail(f"CI must run the Redis tests: {reason}")
+        pytest.skip(reason)
+
+
+class Worker:
+    def __init__(self, database_url: str, channel: str, log: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKHAND_")}
+        env.update(
+            DOCKHAND_DATABASE_URL=database_url,
+            DOCKHAND_OMS_SECRET=SECRET,
+            DOCKHAND_MESSAGE_QUEUE=REDIS_URL,
+            DOCKHAND_MESSAGE_QUEUE_CHANNEL=channel,
+        )
+        self.log = log.open("w")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(self.url + "/healthz", timeout=1).status_code == 200:
+                    return
+            except requests.RequestException:
+                time.sleep(0.2)
+        raise RuntimeError(f"worker did not start: {log.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+@pytest.fixture
+def two_workers(tmp_path: Path) -> Iterator[tuple[Worker, Worker]]:
+    require_redis()
+    with fresh_postgres_db() as url:
+        prepare_database(url)
+        channel = f"dockhand-test-{uuid.uuid4().hex[:8]}"
+        a = Worker(url, channel, tmp_path / "a.log")
+        b = Worker(url, channel, tmp_path / "b.log")
+        try:
+            yield a, b
+        finally:
+            a.stop()
+            b.stop()
+
+
+def client(url: str, namespace: str, badge: str) -> socketio.Client:
+    sio = socketio.Client()
+    sio.connect(url, namespaces=[namespace], transports=["websocket"], wait_timeout=10)
+    ack = sio.call("sign_in", {"badge": badge}, namespace=namespace, timeout=10)
+    assert ack["ok"], ack
+    return sio
+
+
+def test_a_scan_on_one_worker_updates_a_dashboard_on_the_other(
+    two_workers: tuple[Worker, Worker],
+) -> None:
+    a, b = two_workers
+    pushes: list[dict[str, Any]] = []
+    arrived = threading.Event()
+    supervisor_b = client(b.url, "/supervisor", "U0001")
+
+    @supervisor_b.on("dashboard", namespace="/supervisor")
+    def _on_dashboard(data: dict[str, Any]) -> None:
+        pushes.append(data)
+        if data["scans"].get("pick"):
+            arrived.set()
+
+    import json
+
+    from app.domain.signing import signed_headers
+
+    body = json.dumps(allocation_doc("AL-SO")).encode()
+    resp = requests.post(
+        a.url + "/api/v1/allocations",
+        data=body,
+        timeout=10,
+        headers={"Content-Type": "application/json", **signed_headers(SECRET, body, time.time())},
+    )
+    assert resp.status_code == 202
+    supervisor_a = client(a.url, "/supervisor", "U0001")
+    wave = supervisor_a.call("build_wave", {"release": True}, namespace="/supervisor")
+    assert wave["ok"], wave
+    picker_a = client(a.url, "/pick", "U0010")
+    task = picker_a.call("next_task", {}, namespace="/pick")["task"]
+    reply = picker_a.call(
+        "scan", {"task_id": task["task_id"], "code": task["location"]}, namespace="/pick"
+    )
+    assert reply["ok"], reply
+    assert arrived.wait(15), f"no dashboard push reached worker B: {pushes[-1:]}"
+    assert pushes[-1]["scans"]["pick"] >= 1
+    assert (
+        pushes[-1]["allocations"].get("released", 0) + pushes[-1]["allocations"].get("picking", 0)
+        == 1
+    )
+    for sio in (supervisor_a, supervisor_b, picker_a):
+        sio.disconnect()
