@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import logging
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -16,6 +17,7 @@ from app.adapters.db.models import User
 from app.container import Container, container
 from app.domain.scanning import ScanKind, parse_scan
 from app.services.errors import ServiceError
+from app.web.metrics import observe
 
 log = logging.getLogger(__name__)
 
@@ -52,17 +54,26 @@ def acked(handler: Callable[..., Ack]) -> Callable[..., Ack]:
 
     @functools.wraps(handler)
     def wrapper(self: StationNamespace, payload: Any = None) -> Ack:
+        started = time.perf_counter()
         try:
-            return handler(self, payload)
+            ack = handler(self, payload)
         except ServiceError as exc:
-            return exc.to_json()
+            ack = exc.to_json()
         except Exception:
             log.exception("station %s: %s failed", self.namespace, handler.__name__)
-            return {
+            ack = {
                 "ok": False,
                 "error": "server_error",
                 "message": "Something went wrong on the server. Nothing was saved. Try again.",
             }
+        result = str(ack.get("result") or ("ok" if ack.get("ok") else ack.get("error")))
+        observe(
+            self.namespace,
+            handler.__name__.removeprefix("on_"),
+            result,
+            time.perf_counter() - started,
+        )
+        return ack
 
     return wrapper
 

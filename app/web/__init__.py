@@ -8,6 +8,7 @@ def register_web(app: Flask) -> None:
     from app.web.errors import register_errors
     from app.web.health import health
     from app.web.home import home
+    from app.web.metrics import register_metrics
     from app.web.openapi import docs
 
     app.register_blueprint(api)
@@ -15,3 +16,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(home)
     app.register_blueprint(docs)
     register_errors(app)
+    register_metrics(app)
