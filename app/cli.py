@@ -161,19 +161,35 @@ def _import(file: str, report_path: str | None) -> int:
     return 1 if report.errors else 0
 
 
+def _configure_logging(fmt: str) -> None:
+    import logging
+
+    handler = logging.StreamHandler()
+    if fmt == "json":
+        from pythonjsonlogger.json import JsonFormatter
+
+        handler.setFormatter(
+            JsonFormatter(
+                "%(asctime)s %(levelname)s %(name)s %(message)s %(process)d",
+                rename_fields={"asctime": "time", "levelname": "level"},
+            )
+        )
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
 def _serve(host: str | None, port: int | None) -> int:
     from gevent import monkey
 
     monkey.patch_all()
 
-    import logging
-
     from app import create_app, socketio
     from app.background import start_background
     from app.settings import load_settings
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     settings = load_settings(async_mode="gevent")
+    _configure_logging(settings.log_format)
     overrides: dict[str, Any] = {}
     if host:
         overrides["host"] = host

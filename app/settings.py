@@ -33,12 +33,18 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     message_queue: str = ""
     message_queue_channel: str = "dockhand"
+    log_format: str = "text"  # "json": one JSON object per line, for log shippers
     # Socket.IO server mode: "gevent" for `dockhand serve`; "threading" for tests' in-process
     # servers. Empty lets Flask-SocketIO pick.
     async_mode: str = ""
     weight_tolerance_g: int = 50
     weight_tolerance_pct: float = 5.0
     dunnage_g: int = 20
+    # Returns station: photo folder (empty: `photos/` beside the SQLite file, else var/photos)
+    # and the units a bin may hold when a returned unit is put away.
+    returns_photo_dir: str = ""
+    returns_pick_face_max_units: int = 200
+    returns_reserve_max_units: int = 500
     warehouse_name: str = "Dockhand"
     warehouse_line1: str = ""
     warehouse_city: str = ""

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass
+from datetime import time
 from pathlib import Path
 from typing import Any
 
 from app.domain.cartons import CartonType
-from app.domain.rating import Carrier, Service, WeightBand
+from app.domain.rating import (
+    Carrier,
+    Pickup,
+    PostalZone,
+    Service,
+    Surcharge,
+    WeightBand,
+    dim_divisors_from_config,
+    normalise_postal_code,
+)
 
 
 def _load(path: Path) -> dict[str, Any]:
@@ -52,6 +62,10 @@ def load_carriers(path: Path) -> list[Carrier]:
                     for b in s["bands"]
                 ),
                 currency=s.get("currency", "GBP"),
+                dim_divisors=dim_divisors_from_config(s.get("dim_divisors", [])),
+                reliability_pct=(int(s["reliability_pct"]) if "reliability_pct" in s else None),
+                cutoff=_clock_time(s["cutoff"]) if "cutoff" in s else None,
+                surcharges=tuple(_surcharge(x) for x in s.get("surcharges", [])),
             )
             for s in c["services"]
         )
@@ -62,9 +76,52 @@ def load_carriers(path: Path) -> list[Carrier]:
                 tracking_prefix=c["tracking_prefix"],
                 zones={k: int(v) for k, v in c["zones"].items()},
                 services=services,
+                postal_zones=tuple(
+                    PostalZone(
+                        pz["country"],
+                        tuple(normalise_postal_code(p) for p in pz["prefixes"]),
+                        int(pz["zone"]),
+                    )
+                    for pz in c.get("postal_zones", [])
+                ),
+                surcharges=tuple(_surcharge(x) for x in c.get("surcharges", [])),
+                reliability_pct=int(c.get("reliability_pct", 100)),
+                pickup=_pickup(c.get("pickup")),
             )
         )
     return carriers
+
+
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _clock_time(value: Any) -> time:
+    hours, minutes = (int(x) for x in str(value).split(":"))
+    return time(hours, minutes)
+
+
+def _pickup(value: Any) -> Pickup:
+    if not value:
+        return Pickup()
+    days = value.get("days", list(_WEEKDAYS[:5]))
+    return Pickup(
+        cutoff=_clock_time(value.get("cutoff", "17:00")),
+        weekdays=frozenset(_WEEKDAYS.index(str(d).lower()[:3]) for d in days),
+    )
+
+
+def _surcharge(value: dict[str, Any]) -> Surcharge:
+    return Surcharge(
+        code=value["code"],
+        name=value["name"],
+        flat_minor=int(value.get("flat_minor", 0)),
+        # Percentages are written as in the carrier's tariff (8.5) and kept as basis points.
+        percent_bp=round(float(value.get("percent", 0)) * 100),
+        countries=frozenset(value.get("countries", [])),
+        postal_prefixes=tuple(normalise_postal_code(p) for p in value.get("postal_prefixes", [])),
+        min_longest_mm=int(value.get("min_longest_mm", 0)),
+        min_billable_g=int(value.get("min_billable_g", 0)),
+    )
 
 
 @dataclass(frozen=True)

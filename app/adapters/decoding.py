@@ -328,7 +328,9 @@ class _Read:
     engine: str  # "zxing" | "zbar"
     variant: str
     quad: Quad | None  # corners in the original image's pixel coordinates
-    lines: float = 0.0  # zbar: scan lines that agreed on the text, per original-image pixel row
+    # How many scan lines agreed on the text: zxing-cpp, the height of a linear symbol's
+    # box in the variant's pixels; zbar, its quality count per working-image row.
+    lines: float = 0.0
 
 
 _ZX_FORMAT_SET = zxingcpp.barcode_formats_from_str(_ZX_FORMATS)
@@ -365,11 +367,13 @@ def _zxing(
         if dec is None:
             continue
         p = b.position
-        quad = tuple(
-            (pt.x / scale, pt.y / scale)
+        corners = [
+            (float(pt.x), float(pt.y))
             for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
-        )
-        out.append(_Read(dec, "zxing", variant, quad))
+        ]
+        quad = tuple((x / scale, y / scale) for x, y in corners)
+        lines = float("inf") if dec.format in _ECC_FORMATS else _height(tuple(corners)) + 1.0
+        out.append(_Read(dec, "zxing", variant, quad, lines))
     return out
 
 
@@ -456,7 +460,9 @@ _STEPS: tuple[tuple[str, str], ...] = (
 )
 # Variants that keep bar widths: zbar may decide alone there (see _zbar_alone_ok).
 _GENTLE = frozenset({"gray", "clahe", "up-clahe"})
-_ZBAR_MIN_LINES = 20.0
+_ZBAR_MIN_LINES = 20.0  # zbar deciding alone
+_ZBAR_STRONG_LINES = 3.0  # zbar confirming zxing-cpp
+_ZX_MIN_LINES = 5.0
 
 
 @dataclass(frozen=True)
@@ -516,9 +522,11 @@ class _Cascade:
         return (time.perf_counter() - self.t0) * 1000.0 > self.budget_ms
 
     def run(self) -> list[Decoded]:
-        first = self.resolve(_zxing(self.gray, "zxing"))
-        if first:
-            return _finalise(first)
+        first = _zxing(self.gray, "zxing")
+        kept = self.resolve([r for r in first if _strong(r)])
+        if kept:
+            return _finalise(kept)
+        self.add(first)  # thin reads: votes that the steps below may confirm
         for name, decoder in _STEPS:
             if self.over_budget():
                 break
@@ -574,15 +582,36 @@ class _Cascade:
             self.votes.setdefault(_vote_key(r.decoded), []).append(r)
         accepted = []
         for rs in self.votes.values():
-            zx = [r for r in rs if r.engine == "zxing"]
-            zb = [r for r in rs if r.engine == "zbar"]
-            if zx:
-                variants = {r.variant.split("+")[0] for r in zx}
-                if zx[0].decoded.format in _ECC_FORMATS or zb or len(variants) >= 2:
-                    accepted.append(_Read(zx[0].decoded, "zxing", _stage(rs), zx[0].quad))
-            elif any(_zbar_alone_ok(r) for r in zb):
-                accepted.append(_Read(zb[0].decoded, "zbar", _stage(rs), None))
+            if _confirmed(rs):
+                zx = [r for r in rs if r.engine == "zxing"]
+                best = max(zx, key=lambda r: r.lines) if zx else rs[0]
+                accepted.append(_Read(best.decoded, best.engine, _stage(rs), best.quad))
         return accepted
+
+
+def _strong(r: _Read) -> bool:
+    """A read that stands without a second opinion: zxing-cpp on an error-corrected matrix
+    symbol, or on a linear one across enough scan lines. Wrong linear reads (EAN/UPC with a
+    valid check digit, ITF cut short by a scan line leaving tilted bars) come from 1-4 lines."""
+    if r.engine == "zxing":
+        return r.lines >= _ZX_MIN_LINES
+    return r.lines >= _ZBAR_STRONG_LINES
+
+
+def _confirmed(rs: Sequence[_Read]) -> bool:
+    """Do the votes for one text settle it? zxing-cpp and zbar agree (one of them over
+    several scan lines); or zxing-cpp read it, strongly, on two different image variants;
+    or a single zxing-cpp read of an error-corrected symbol; or zbar alone, see
+    _zbar_alone_ok."""
+    zx = [r for r in rs if r.engine == "zxing"]
+    zb = [r for r in rs if r.engine == "zbar"]
+    if any(r.decoded.format in _ECC_FORMATS for r in zx):
+        return True
+    if zx and zb and any(_strong(r) for r in (*zx, *zb)):
+        return True
+    if len({r.variant.split("+")[0] for r in zx if _strong(r)}) >= 2:
+        return True
+    return any(_zbar_alone_ok(r) for r in zb)
 
 
 def _zbar_alone_ok(r: _Read) -> bool:

@@ -2,6 +2,8 @@
 
 Location, then each unit, then the tote. A location scan confirms the bin but never picks a
 unit by itself (hiding a discrepancy is what pickers complain about in other systems).
+Quantity comes from repeat scans or, once one unit has been scanned, from the keypad
+(`enter_quantity`); a line that needs serials takes one scan per unit, each serial once.
 """
 
 from __future__ import annotations
@@ -35,6 +37,10 @@ class ScanOutcome(Enum):
     EXPECTED_LOCATION = "expected_location"
     EXPECTED_TOTE = "expected_tote"
     TASK_DONE = "task_done"
+    SERIAL_REQUIRED = "serial_required"
+    DUPLICATE_SERIAL = "duplicate_serial"
+    SCAN_ONE_FIRST = "scan_one_first"
+    BAD_QUANTITY = "bad_quantity"
 
     @property
     def accepted(self) -> bool:
@@ -55,6 +61,10 @@ MESSAGES = {
     ScanOutcome.EXPECTED_LOCATION: "Scan the location {location} first.",
     ScanOutcome.EXPECTED_TOTE: "All {qty} picked: scan the tote.",
     ScanOutcome.TASK_DONE: "This task is already done.",
+    ScanOutcome.SERIAL_REQUIRED: "{sku} needs its serial number: scan the serial barcode.",
+    ScanOutcome.DUPLICATE_SERIAL: "Serial {serial} was already picked. Scan another unit.",
+    ScanOutcome.SCAN_ONE_FIRST: "Scan one {sku} first, then key in the quantity.",
+    ScanOutcome.BAD_QUANTITY: "Key in the total in hand: more than {picked}, at most {qty}.",
 }
 
 
@@ -67,8 +77,12 @@ class PickState:
     picked: int
     location_confirmed: bool
     allocation_tote: str | None  # the tote this order already uses, if any
-    wanted_lot: str | None = None
+    wanted_lot: str | None = None  # the order line asks for this lot
     done: bool = False
+    serial_required: bool = False
+    serials: frozenset[str] = frozenset()  # serials already picked for this line
+    bin_lot: str | None = None  # the lot the bin's stock row holds ("" on file = none)
+    bin_expires_on: date | None = None  # the expiry on file for the bin's stock
 
     @property
     def stage(self) -> Stage:
@@ -104,8 +118,10 @@ def _msg(outcome: ScanOutcome, state: PickState, scan: ParsedScan) -> str:
         tote=state.allocation_tote,
         scanned=scan.value,
         lot=scan.lot,
-        expires_on=scan.expires_on,
+        expires_on=scan.expires_on or state.bin_expires_on,
         wanted_lot=state.wanted_lot,
+        serial=scan.serial,
+        picked=state.picked,
     )
 
 
@@ -146,15 +162,62 @@ def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
     # Anything else is an item scan.
     if scan.value not in state.item_codes and scan.raw not in state.item_codes:
         return _reject(state, ScanOutcome.WRONG_ITEM, scan)
-    if scan.expires_on is not None and scan.expires_on < ctx.today:
+    if _expired(state, scan, ctx.today):
         return _reject(state, ScanOutcome.EXPIRED, scan)
-    if state.wanted_lot and scan.lot and scan.lot != state.wanted_lot:
+    if scan.lot and state.wanted_lot and scan.lot != state.wanted_lot:
         return _reject(state, ScanOutcome.WRONG_LOT, scan)
+    if scan.lot and not state.wanted_lot and state.bin_lot and scan.lot != state.bin_lot:
+        # Not the order's demand but the ledger's: the unit would leave another lot's bin.
+        return Step(
+            state,
+            ScanOutcome.WRONG_LOT,
+            f"Wrong lot {scan.lot}: bin {state.location} holds lot {state.bin_lot}.",
+        )
     if stage is Stage.TOTE:
         return _reject(state, ScanOutcome.OVER_PICK, scan)
-    new = dataclasses.replace(state, picked=state.picked + 1)
-    remaining = new.qty - new.picked
-    message = f"Item OK: {new.picked} of {new.qty}." + (
+    if state.serial_required:
+        if not scan.serial:
+            return _reject(state, ScanOutcome.SERIAL_REQUIRED, scan)
+        if scan.serial in state.serials:
+            return _reject(state, ScanOutcome.DUPLICATE_SERIAL, scan)
+    serials = state.serials | {scan.serial} if scan.serial is not None else state.serials
+    new = dataclasses.replace(state, picked=state.picked + 1, serials=serials)
+    return Step(new, ScanOutcome.ITEM_OK, _progress(new), units_picked=1)
+
+
+def _expired(state: PickState, scan: ParsedScan, today: date) -> bool:
+    """The unit's own expiry (AI 17) decides; without one, the bin's expiry on file does,
+    unless the unit names a lot other than the bin's."""
+    if scan.expires_on is not None:
+        return scan.expires_on < today
+    if scan.lot and state.bin_lot and scan.lot != state.bin_lot:
+        return False
+    return state.bin_expires_on is not None and state.bin_expires_on < today
+
+
+def _progress(state: PickState) -> str:
+    remaining = state.qty - state.picked
+    return f"Item OK: {state.picked} of {state.qty}." + (
         " Scan the tote." if remaining == 0 else f" {remaining} more."
     )
-    return Step(new, ScanOutcome.ITEM_OK, message, units_picked=1)
+
+
+def enter_quantity(state: PickState, total: int) -> Step:
+    """The keypad: `total` units of the item are in hand. Only after one unit was scanned
+    (the scan proved the item and its lot); never for serial-controlled lines."""
+    empty = ParsedScan(str(total), ScanKind.OTHER, str(total))
+    stage = state.stage
+    if stage is Stage.DONE:
+        return _reject(state, ScanOutcome.TASK_DONE, empty)
+    if stage is Stage.LOCATION:
+        return _reject(state, ScanOutcome.EXPECTED_LOCATION, empty)
+    if state.serial_required:
+        return _reject(state, ScanOutcome.SERIAL_REQUIRED, empty)
+    if state.picked == 0:
+        return _reject(state, ScanOutcome.SCAN_ONE_FIRST, empty)
+    if total > state.qty:
+        return _reject(state, ScanOutcome.OVER_PICK, empty)
+    if total <= state.picked:
+        return _reject(state, ScanOutcome.BAD_QUANTITY, empty)
+    new = dataclasses.replace(state, picked=total)
+    return Step(new, ScanOutcome.ITEM_OK, _progress(new), units_picked=total - state.picked)

@@ -3,7 +3,9 @@
 Internal codes (printed by Dockhand): locations `A01-03-2` (zone+aisle, bay, level),
 totes `T0001`, cartons `CT000001`, carton types `BOX-M`, badges `U0001`.
 Everything else goes to biip: GTIN/UPC/EAN, GS1 element strings (AI 01/02 with 10, 17, 21),
-SSCC, with or without symbology identifiers.
+SSCC, with or without symbology identifiers (`]C1`, `]d2`, `]Q3`, `]E0` ...), GS1 Digital Link
+URIs (`https://id.gs1.org/01/.../10/...?17=...`) and the human-readable form a person types
+from the label (`(01)...(17)...(10)...`).
 """
 
 from __future__ import annotations
@@ -15,6 +17,8 @@ from datetime import date
 from enum import Enum
 
 import biip
+from biip.gs1_element_strings import GS1ElementString
+from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 
 
@@ -56,8 +60,9 @@ _INTERNAL: list[tuple[ScanKind, re.Pattern[str]]] = [
     (ScanKind.BADGE, re.compile(r"^U\d{4,6}$")),
 ]
 
-# Keyboard wedges and some scanners send these; they are never part of the data.
-_STRIP = "\r\n\t "
+# Keyboard wedges and some scanners send these; they are never part of the data. A trailing
+# GS (FNC1) only ends the last variable-length field.
+_STRIP = "\r\n\t \x1d"
 
 
 def _internal(raw: str) -> ParsedScan | None:
@@ -68,15 +73,30 @@ def _internal(raw: str) -> ParsedScan | None:
     return None
 
 
+def _element_strings(raw: str, result: biip.ParseResult) -> list[GS1ElementString] | None:
+    """The GS1 element strings of a scan, wherever biip found them: a GS1-128 / DataMatrix
+    message, a Digital Link URI, or (typed by a person) the bracketed human-readable form."""
+    if result.gs1_message is not None:
+        return list(result.gs1_message.element_strings)
+    if result.gs1_digital_link_uri is not None:
+        return list(result.gs1_digital_link_uri.element_strings)
+    if raw.startswith("("):
+        try:
+            return list(GS1Message.parse_hri(raw).element_strings)
+        except Exception:
+            return None
+    return None
+
+
 def _gs1(raw: str) -> ParsedScan | None:
     try:
         result = biip.parse(raw)
     except Exception:
         return None
-    msg = result.gs1_message
     # biip also fills `gtin` for an element string holding AI 01, so read the element
     # strings first: they carry the lot, expiry and serial a plain GTIN does not.
-    if msg is None:
+    elements = _element_strings(raw, result)
+    if elements is None:
         if result.gtin is not None:
             return ParsedScan(raw, ScanKind.ITEM, gtin14(result.gtin))
         if result.sscc is not None:
@@ -85,7 +105,7 @@ def _gs1(raw: str) -> ParsedScan | None:
     fields: dict[str, str] = {}
     expires: date | None = None
     gtin: str | None = None
-    for es in msg.element_strings:
+    for es in elements:
         fields[es.ai.ai] = es.value
         if es.ai.ai in ("01", "02") and es.gtin is not None:
             gtin = gtin14(es.gtin)

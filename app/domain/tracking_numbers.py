@@ -11,8 +11,8 @@ number is refused before it is stored or printed. The algorithms:
   left; check = sum mod 11 mod 10.
 - FedEx Ground, 15 digits, and the 22-digit "96" barcode whose last 15 digits are the Ground
   number: GS1 mod 10 over the 14 digits (weight 3 on the digit next to the check).
-- USPS IMpb: 22 or 26 digits starting ``92``..``95`` (and the older 20-digit form, read
-  with ``91`` in front), optionally behind the ``420`` + ZIP (5 or 9 digits) routing prefix
+- USPS IMpb: 22 or 26 digits starting ``91``..``95`` (and the older 20-digit forms, checked
+  as they are or with their implied ``91`` in front), optionally behind the ``420`` + ZIP (5 or 9 digits) routing prefix
   that the barcode carries: GS1 mod 10 over everything after the routing prefix.
 - UPU S10 (international post): ``LL`` + 8 digits + check + ISO country; weights
   8 6 4 2 3 5 9 7; check = 11 - sum mod 11, with 10 -> 0 and 11 -> 5.
@@ -139,12 +139,14 @@ def is_usps_impb(number: str) -> bool:
     if not _DIGITS.fullmatch(n):
         return False
     for part in _impb_tracking_part(n):
-        body = part if part[:2] in {"92", "93", "94", "95"} else None
         if len(part) == 20:
-            body = "91" + part  # the older 20-digit form is checked with its "91" prefix
-        if body is None:
+            # The older 20-digit forms: checked as they are, or behind their implied "91".
+            bodies = [part, "91" + part]
+        elif part[:2] in {"91", "92", "93", "94", "95"}:
+            bodies = [part]
+        else:
             continue
-        if gs1_mod10(body[:-1]) == int(body[-1]):
+        if any(gs1_mod10(body[:-1]) == int(body[-1]) for body in bodies):
             return True
     return False
 

@@ -1,12 +1,21 @@
-"""Pickers ask for their next task and scan location, items and tote."""
+"""Pickers ask for their next task and scan location, items and tote (or key in a quantity).
+
+Every action on a task (a scan, a keypad quantity, a short pick) runs the same way in one
+unit of work: lock the task, answer a client id seen before with the stored answer, refuse
+work on an order that is held or cancelled or on a task given to someone else, apply the
+domain's verdict, log the action with its raw text and parsed fields, commit, and only then
+answer. That is what makes the handheld's offline queue safe to replay.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import aliased
+from sqlalchemy.orm import Session, aliased
 
 from app.adapters.db import repositories as repo
 from app.adapters.db.models import (
@@ -18,17 +27,37 @@ from app.adapters.db.models import (
     Tote,
     Wave,
 )
+from app.adapters.db.models_pick import PickUnit
 from app.adapters.db.uow import SessionFactory
 from app.domain.allocations import AllocationStatus
-from app.domain.picking import PickState, ScanContext, ScanOutcome, step
-from app.domain.scanning import ScanKind, parse_scan
+from app.domain.picking import PickState, ScanContext, ScanOutcome, Step, enter_quantity, step
+from app.domain.scanning import ParsedScan, ScanKind, parse_scan
 from app.services.clock import Clock
-from app.services.errors import ServiceError
+from app.services.errors import NotFound, ServiceError
 from app.services.put_back import next_put_back
 from app.services.replies import ScanReply, log_scan, replay
 
 FINISHED = {AllocationStatus.SHIPPED.value, AllocationStatus.CANCELLED.value}
 STOPPED = {AllocationStatus.HELD.value, AllocationStatus.CANCELLED.value}
+RECONCILE_MAX = 100
+
+
+@dataclass(frozen=True)
+class ScanMeta:
+    """Who acted, and how the action reached the server: the client id that makes a resend
+    harmless, the device, how the code was entered (scan, keyed, inject, camera, form,
+    keypad, button), when the device says it happened, and whether it waited in the
+    device's offline queue."""
+
+    picker: str
+    client_scan_id: str | None = None
+    device: str | None = None
+    entry: str | None = None
+    scanned_at: str | None = None
+    queued: bool = False
+
+    def log_fields(self) -> dict[str, Any]:
+        return {"entry": self.entry, "scanned_at": self.scanned_at, "queued": self.queued}
 
 
 @dataclass(frozen=True)
@@ -38,14 +67,41 @@ class PickScan:
     picker: str
     client_scan_id: str | None = None
     device: str | None = None
+    entry: str | None = None
+    scanned_at: str | None = None
+    queued: bool = False
+
+    @property
+    def meta(self) -> ScanMeta:
+        return ScanMeta(
+            self.picker,
+            self.client_scan_id,
+            self.device,
+            self.entry,
+            self.scanned_at,
+            self.queued,
+        )
 
 
-def _task_view(s: Any, task: PickTask) -> dict[str, Any]:
-    stock = s.get(Stock, task.stock_id)
+@dataclass(frozen=True)
+class PickQuantity:
+    """The keypad: `total` units of the task's item are in hand."""
+
+    task_id: int
+    total: int
+    meta: ScanMeta
+
+
+# ---------------------------------------------------------------------------- views
+
+
+def task_view(s: Session, task: PickTask) -> dict[str, Any]:
+    stock = repo.must_get(s, Stock, task.stock_id)
     line = s.get(AllocationLine, task.line_pk)
     allocation = s.get(Allocation, task.allocation_pk)
     wave = s.get(Wave, task.wave_id)
     tote = s.scalars(select(Tote).where(Tote.allocation_pk == task.allocation_pk)).first()
+    state = pick_state(s, task, allocation) if allocation else None
     return {
         "task_id": task.id,
         "wave": wave.code if wave else None,
@@ -56,20 +112,63 @@ def _task_view(s: Any, task: PickTask) -> dict[str, Any]:
         "sku": stock.sku.sku,
         "sku_name": stock.sku.name,
         "barcode": next((b.code for b in stock.sku.barcodes), stock.sku.sku),
+        # Every code a scan of this SKU may normalise to: the handheld judges a scan itself
+        # when the server is slow or out of reach, by the same rules.
+        "item_codes": sorted(repo.item_codes(stock.sku)),
         "qty": task.qty,
         "picked": task.picked_qty,
         "location_confirmed": task.location_confirmed,
         "tote": tote.code if tote else None,
         "line_id": line.line_id if line else None,
+        "lot": line.lot if line else None,
+        "bin_lot": stock.lot or None,
+        "expires_on": stock.expires_on.isoformat() if stock.expires_on else None,
+        "serial_required": bool(line and line.serial_required),
         "kind": "pick",
         "status": task.status,
-        "stage": _state(s, task, allocation).stage.value if allocation else None,
+        "picker": task.picker,
+        "stage": state.stage.value if state else None,
     }
 
 
+def pick_state(s: Session, task: PickTask, allocation: Allocation) -> PickState:
+    stock = repo.must_get(s, Stock, task.stock_id)
+    tote = s.scalars(select(Tote).where(Tote.allocation_pk == allocation.id)).first()
+    line = s.get(AllocationLine, task.line_pk)
+    serial_required = bool(line and line.serial_required)
+    serials: frozenset[str] = frozenset()
+    if serial_required:
+        serials = frozenset(
+            s.scalars(
+                select(PickUnit.serial).where(
+                    PickUnit.line_pk == task.line_pk, PickUnit.serial.is_not(None)
+                )
+            ).all()
+        )
+    return PickState(
+        location=stock.location.code,
+        sku=stock.sku.sku,
+        item_codes=repo.item_codes(stock.sku),
+        qty=task.qty,
+        picked=task.picked_qty,
+        location_confirmed=task.location_confirmed,
+        allocation_tote=tote.code if tote else None,
+        wanted_lot=line.lot if line else None,
+        done=task.status == "done",
+        serial_required=serial_required,
+        serials=serials,
+        bin_lot=stock.lot or None,
+        bin_expires_on=stock.expires_on,
+    )
+
+
+# ---------------------------------------------------------------------------- next task
+
+
 def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
-    """The picker's active task, else the next open one in route order. Never the same task
-    to two pickers: SKIP LOCKED on PostgreSQL, the single writer on SQLite."""
+    """Put-backs first, then the picker's active task, else the next open one in route
+    order. Never the same task to two pickers: SKIP LOCKED on PostgreSQL, the single writer
+    on SQLite."""
     if not picker:
         raise ServiceError("sign in with your badge first", "picker")
     with uow() as tx:
@@ -80,7 +179,8 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
             tx.commit()
             return put_back
         # The picker's own task, unless its order was held or cancelled meanwhile: it waits
-        # for the release while the picker gets other work.
+        # for the release while the picker gets other work. A short pick's replacement task
+        # shares its sequence: the id keeps the older one first.
         task = s.scalars(
             select(PickTask)
             .join(Allocation, Allocation.id == PickTask.allocation_pk)
@@ -90,7 +190,7 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
                 Allocation.status.not_in(list(STOPPED)),
                 Allocation.cancel_reason.is_(None),
             )
-            .order_by(PickTask.sequence)
+            .order_by(PickTask.sequence, PickTask.id)
             .limit(1)
         ).first()
         if task is None:
@@ -124,7 +224,13 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
                     ),
                     ~taken_by_other,
                 )
-                .order_by(started_by_me.desc(), Wave.id, PickTask.allocation_pk, PickTask.sequence)
+                .order_by(
+                    started_by_me.desc(),
+                    Wave.id,
+                    PickTask.allocation_pk,
+                    PickTask.sequence,
+                    PickTask.id,
+                )
                 .limit(1)
                 .with_for_update(skip_locked=True, of=PickTask)
             ).first()
@@ -132,117 +238,188 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
                 return None
             task.status = "active"
             task.picker = picker
-        view = _task_view(s, task)
+        view = task_view(s, task)
         tx.commit()
         return view
 
 
-def _state(s: Any, task: PickTask, allocation: Allocation) -> PickState:
-    stock = s.get(Stock, task.stock_id)
-    tote = s.scalars(select(Tote).where(Tote.allocation_pk == allocation.id)).first()
-    line = s.get(AllocationLine, task.line_pk)
-    return PickState(
-        location=stock.location.code,
-        sku=stock.sku.sku,
-        item_codes=repo.item_codes(stock.sku),
-        qty=task.qty,
-        picked=task.picked_qty,
-        location_confirmed=task.location_confirmed,
-        allocation_tote=tote.code if tote else None,
-        wanted_lot=line.lot if line else None,
-        done=task.status == "done",
+# ---------------------------------------------------------------------------- one action
+
+
+TaskAction = Callable[[Session, PickTask, Allocation, datetime], ScanReply]
+
+
+def stop_reply(allocation: Allocation) -> ScanReply | None:
+    """A held or cancelled order stops every action on its tasks, with the reason."""
+    if allocation.status not in STOPPED and not allocation.cancel_reason:
+        return None
+    held = allocation.status == AllocationStatus.HELD.value
+    why = "; ".join(allocation.reasons) if held else allocation.cancel_reason
+    return ScanReply(
+        False,
+        "on_hold" if held else "cancelled",
+        f"Stop: order {allocation.order_number} is "
+        f"{'on hold' if held else 'cancelled'} ({why}). "
+        "Take what you picked to the exceptions desk.",
     )
 
 
-def record_scan(cmd: PickScan, uow: SessionFactory, clock: Clock) -> ScanReply:
+def reassigned_reply(task: PickTask, location: str) -> ScanReply:
+    return ScanReply(
+        False,
+        "reassigned",
+        f"This task now belongs to {task.picker}. Nothing was recorded for you: "
+        f"put any unit you took for it back in {location}.",
+    )
+
+
+def run_task_action(
+    task_id: int,
+    raw: str,
+    parsed: dict[str, Any],
+    meta: ScanMeta,
+    uow: SessionFactory,
+    clock: Clock,
+    action: TaskAction,
+) -> ScanReply:
+    """The shared frame of every action on a pick task (see the module docstring)."""
     now = clock()
     with uow() as tx:
         s = tx.session
-        prev = repo.previous_scan(s, cmd.client_scan_id)
-        task = s.get(PickTask, cmd.task_id, with_for_update=True)
+        # Lock first, then look for the client id: two deliveries of one scan racing on
+        # PostgreSQL meet at the lock, and the second sees the first's log row.
+        task = s.get(PickTask, task_id, with_for_update=True)
+        prev = repo.previous_scan(s, meta.client_scan_id)
         if prev is not None:
             answer = replay(prev)
             if task is not None:
-                answer.data["task"] = _task_view(s, task)
+                answer.data["task"] = task_view(s, task)
             return answer
-        parsed = parse_scan(cmd.raw)
+        logged = {**parsed, **meta.log_fields()}
         if task is None:
-            reply = ScanReply(False, "no_task", f"Task {cmd.task_id} does not exist.")
-            log_scan(
-                s,
-                station="pick",
-                raw=cmd.raw,
-                reply=reply,
-                now=now,
-                client_scan_id=cmd.client_scan_id,
-                device=cmd.device,
-                actor=cmd.picker,
-                parsed=parsed.to_json(),
-            )
-            tx.commit()
-            return reply
-        allocation = s.get(Allocation, task.allocation_pk)
-        assert allocation is not None
-        if allocation.status in STOPPED or allocation.cancel_reason:
-            held = allocation.status == AllocationStatus.HELD.value
-            why = "; ".join(allocation.reasons) if held else allocation.cancel_reason
             reply = ScanReply(
                 False,
-                "on_hold" if held else "cancelled",
-                f"Stop: order {allocation.order_number} is "
-                f"{'on hold' if held else 'cancelled'} ({why}). "
-                "Take what you picked to the exceptions desk.",
+                "no_task",
+                f"Task {task_id} no longer exists: its units were cancelled. "
+                "Ask for the next task.",
             )
-        else:
-            reply = _apply(s, task, allocation, parsed, cmd, now)
-        reply.data["task"] = _task_view(s, task)
-        log_scan(
-            s,
-            station="pick",
-            raw=cmd.raw,
-            reply=reply,
-            now=now,
-            client_scan_id=cmd.client_scan_id,
-            device=cmd.device,
-            actor=cmd.picker,
-            parsed=parsed.to_json(),
-            allocation_pk=allocation.id,
-            task_id=task.id,
-        )
+            _log(s, raw, reply, now, meta, logged)
+            tx.commit()
+            return reply
+        allocation = repo.must_get(s, Allocation, task.allocation_pk)
+        reply = stop_reply(allocation) or _ownership(s, task, meta.picker)
+        if reply is None:
+            reply = action(s, task, allocation, now)
+        reply.data["task"] = task_view(s, task)
+        _log(s, raw, reply, now, meta, logged, allocation.id, task.id)
         tx.commit()
         return reply
 
 
+def _ownership(s: Session, task: PickTask, picker: str) -> ScanReply | None:
+    if task.picker is None or task.picker == picker:
+        return None
+    stock = repo.must_get(s, Stock, task.stock_id)
+    return reassigned_reply(task, stock.location.code)
+
+
+def _log(
+    s: Session,
+    raw: str,
+    reply: ScanReply,
+    now: datetime,
+    meta: ScanMeta,
+    parsed: dict[str, Any],
+    allocation_pk: int | None = None,
+    task_id: int | None = None,
+) -> None:
+    log_scan(
+        s,
+        station="pick",
+        raw=raw,
+        reply=reply,
+        now=now,
+        client_scan_id=meta.client_scan_id,
+        device=meta.device,
+        actor=meta.picker,
+        parsed=parsed,
+        allocation_pk=allocation_pk,
+        task_id=task_id,
+    )
+
+
+# ---------------------------------------------------------------------------- scans
+
+
+def record_scan(cmd: PickScan, uow: SessionFactory, clock: Clock) -> ScanReply:
+    parsed = parse_scan(cmd.raw)
+    meta = cmd.meta
+
+    def action(s: Session, task: PickTask, allocation: Allocation, now: datetime) -> ScanReply:
+        tote_owner_is_other = False
+        if parsed.kind is ScanKind.TOTE:
+            tote = s.scalars(select(Tote).where(Tote.code == parsed.value)).first()
+            if tote is not None and tote.allocation_pk not in (None, allocation.id):
+                tote_owner_is_other = True
+        state = pick_state(s, task, allocation)
+        result = step(state, parsed, ScanContext(now.date(), tote_owner_is_other))
+        return _apply(s, task, allocation, result, parsed, meta, now)
+
+    return run_task_action(
+        cmd.task_id, cmd.raw, parsed.to_json(), meta, uow, clock, action
+    )
+
+
+def record_quantity(cmd: PickQuantity, uow: SessionFactory, clock: Clock) -> ScanReply:
+    raw = f"qty:{cmd.total}"
+
+    def action(s: Session, task: PickTask, allocation: Allocation, now: datetime) -> ScanReply:
+        result = enter_quantity(pick_state(s, task, allocation), cmd.total)
+        return _apply(s, task, allocation, result, None, cmd.meta, now)
+
+    parsed = {"kind": "quantity", "value": str(cmd.total)}
+    return run_task_action(cmd.task_id, raw, parsed, cmd.meta, uow, clock, action)
+
+
 def _apply(
-    s: Any, task: PickTask, allocation: Allocation, parsed: Any, cmd: PickScan, now: Any
+    s: Session,
+    task: PickTask,
+    allocation: Allocation,
+    result: Step,
+    parsed: ParsedScan | None,
+    meta: ScanMeta,
+    now: datetime,
 ) -> ScanReply:
-    tote_owner_is_other = False
-    if parsed.kind is ScanKind.TOTE:
-        tote = s.scalars(select(Tote).where(Tote.code == parsed.value)).first()
-        if tote is not None and tote.allocation_pk not in (None, allocation.id):
-            tote_owner_is_other = True
-    result = step(_state(s, task, allocation), parsed, ScanContext(now.date(), tote_owner_is_other))
     if not result.outcome.accepted:
         return ScanReply(False, result.outcome.value, result.message)
     if result.outcome is ScanOutcome.LOCATION_OK:
         task.location_confirmed = True
     elif result.outcome is ScanOutcome.ITEM_OK:
-        _pick_unit(s, task, allocation, cmd, now)
+        _pick_units(s, task, allocation, result.units_picked, parsed, meta, now)
     elif result.outcome is ScanOutcome.TOTE_OK:
-        _put_in_tote(s, task, allocation, result.tote or parsed.value, now)
+        assert result.tote is not None
+        _put_in_tote(s, task, allocation, result.tote, now)
     return ScanReply(True, result.outcome.value, result.message)
 
 
-def _pick_unit(s: Any, task: PickTask, allocation: Allocation, cmd: PickScan, now: Any) -> None:
-    stock = s.get(Stock, task.stock_id)
+def _pick_units(
+    s: Session,
+    task: PickTask,
+    allocation: Allocation,
+    units: int,
+    parsed: ParsedScan | None,
+    meta: ScanMeta,
+    now: datetime,
+) -> None:
+    stock = repo.must_get(s, Stock, task.stock_id)
     moved = repo.move_stock(
         s,
         stock,
-        on_hand_delta=-1,
-        allocated_delta=-1,
+        on_hand_delta=-units,
+        allocated_delta=-units,
         reason="pick",
         reference=allocation.allocation_id,
-        actor=cmd.picker,
+        actor=meta.picker,
         now=now,
     )
     if not moved:  # the reservation guarantees stock; a failure here is a bug worth stopping on
@@ -250,19 +427,43 @@ def _pick_unit(s: Any, task: PickTask, allocation: Allocation, cmd: PickScan, no
     if task.reservation_id is not None:
         res = s.get(Reservation, task.reservation_id)
         if res is not None:
-            res.qty -= 1
-            if res.qty == 0:
+            res.qty -= units
+            if res.qty <= 0:
                 task.reservation_id = None
                 s.delete(res)
-    line = s.get(AllocationLine, task.line_pk)
-    line.picked += 1
-    task.picked_qty += 1
+    line = repo.must_get(s, AllocationLine, task.line_pk)
+    line.picked += units
+    task.picked_qty += units
+    if parsed is not None:
+        lot, expires_on, serial = parsed.lot, parsed.expires_on, parsed.serial
+    else:
+        # Keypad units are the item the last scan proved: its lot and expiry.
+        last = s.scalars(
+            select(PickUnit).where(PickUnit.pick_task_id == task.id).order_by(PickUnit.id.desc())
+        ).first()
+        lot, expires_on, serial = (last.lot, last.expires_on, None) if last else (None, None, None)
+    s.add(
+        PickUnit(
+            pick_task_id=task.id,
+            allocation_pk=allocation.id,
+            line_pk=task.line_pk,
+            stock_id=task.stock_id,
+            qty=units,
+            lot=lot or stock.lot or None,
+            expires_on=expires_on or stock.expires_on,
+            serial=serial,
+            client_scan_id=meta.client_scan_id,
+            at=now,
+        )
+    )
     if allocation.status == AllocationStatus.RELEASED.value:
         allocation.status = AllocationStatus.PICKING.value
         allocation.updated_at = now
 
 
-def _put_in_tote(s: Any, task: PickTask, allocation: Allocation, code: str, now: Any) -> None:
+def _put_in_tote(
+    s: Session, task: PickTask, allocation: Allocation, code: str, now: datetime
+) -> None:
     tote = s.scalars(select(Tote).where(Tote.code == code)).first()
     if tote is None:
         tote = Tote(code=code)
@@ -271,7 +472,18 @@ def _put_in_tote(s: Any, task: PickTask, allocation: Allocation, code: str, now:
     task.tote_code = code
     task.status = "done"
     task.completed_at = now
+    settle(s, task, allocation, now)
+
+
+# ---------------------------------------------------------------------------- completion
+
+
+def settle(s: Session, task: PickTask, allocation: Allocation, now: datetime) -> bool:
+    """After a task finished (tote scan or short pick): the allocation is picked when every
+    task is done and every line is picked, short or cancelled; the wave is done when all its
+    tasks are. True when the allocation ended with nothing picked at all: backordered."""
     s.flush()
+    backordered = False
     open_tasks = s.scalar(
         select(func.count(PickTask.id)).where(
             PickTask.allocation_pk == allocation.id, PickTask.status != "done"
@@ -280,27 +492,131 @@ def _put_in_tote(s: Any, task: PickTask, allocation: Allocation, code: str, now:
     if open_tasks == 0 and all(
         ln.picked + ln.short + ln.cancelled >= ln.qty for ln in allocation.lines
     ):
-        allocation.status = AllocationStatus.PICKED.value
+        if not any(ln.picked for ln in allocation.lines):
+            allocation.status = AllocationStatus.BACKORDERED.value
+            backordered = True
+        else:
+            allocation.status = AllocationStatus.PICKED.value
+            tote = s.scalars(select(Tote).where(Tote.allocation_pk == allocation.id)).first()
+            repo.add_event(
+                s, "allocation.picked", allocation, picked_event(s, allocation, tote), now
+            )
         allocation.updated_at = now
-        repo.add_event(
-            s,
-            "allocation.picked",
-            allocation,
-            {
-                "tote": code,
-                "lines": [
-                    {"line_id": ln.line_id, "qty": ln.picked, "lots": [], "serials": []}
-                    for ln in allocation.lines
-                ],
-            },
-            now,
-        )
     wave_open = s.scalar(
         select(func.count(PickTask.id)).where(
             PickTask.wave_id == task.wave_id, PickTask.status != "done"
         )
     )
     if wave_open == 0:
-        wave = s.get(Wave, task.wave_id)
+        wave = repo.must_get(s, Wave, task.wave_id)
         wave.status = "done"
         wave.completed_at = now
+    return backordered
+
+
+def picked_event(s: Session, allocation: Allocation, tote: Tote | None) -> dict[str, Any]:
+    """`allocation.picked`: per line the units picked, by lot (with expiry) and serial."""
+    lots: dict[int, dict[tuple[str, str | None], int]] = {}
+    serials: dict[int, list[str]] = {}
+    for unit in s.scalars(
+        select(PickUnit).where(PickUnit.allocation_pk == allocation.id).order_by(PickUnit.id)
+    ):
+        if unit.lot:
+            key = (unit.lot, unit.expires_on.isoformat() if unit.expires_on else None)
+            per_line = lots.setdefault(unit.line_pk, {})
+            per_line[key] = per_line.get(key, 0) + unit.qty
+        if unit.serial:
+            serials.setdefault(unit.line_pk, []).append(unit.serial)
+    return {
+        "tote": tote.code if tote else None,
+        "lines": [
+            {
+                "line_id": ln.line_id,
+                "qty": ln.picked,
+                "lots": [
+                    {"lot": lot, "expires_on": expires, "qty": qty}
+                    for (lot, expires), qty in lots.get(ln.id, {}).items()
+                ],
+                "serials": serials.get(ln.id, []),
+            }
+            for ln in allocation.lines
+        ],
+    }
+
+
+# ---------------------------------------------------------------------------- supervisors
+
+
+def reassign_task(task_id: int, picker: str, uow: SessionFactory) -> dict[str, Any]:
+    """Give an unfinished task (and so its order) to another picker. The first picker's
+    later scans on it, live or replayed from the offline queue, are refused and shown on
+    their reconciliation screen."""
+    with uow() as tx:
+        s = tx.session
+        task = s.get(PickTask, task_id, with_for_update=True)
+        if task is None:
+            raise NotFound(f"no pick task {task_id}", "task_id")
+        if task.status == "done":
+            raise ServiceError(f"task {task_id} is already done", "task_id")
+        for other in s.scalars(
+            select(PickTask).where(
+                PickTask.allocation_pk == task.allocation_pk, PickTask.status != "done"
+            )
+        ):
+            # Discrete picking: the whole order moves, or its units would meet nowhere.
+            other.picker = picker
+            if other.status == "open" and other.id == task.id:
+                other.status = "active"
+        view = task_view(s, task)
+        tx.commit()
+        return view
+
+
+# ---------------------------------------------------------------------------- reconciliation
+
+
+def reconcile(picker: str, task_ids: list[int], uow: SessionFactory) -> list[dict[str, Any]]:
+    """After an offline stretch: for each task the handheld worked on, what it is now and
+    what changed meanwhile (cancelled, held, given to someone else, done, short)."""
+    out: list[dict[str, Any]] = []
+    with uow() as tx:
+        s = tx.session
+        for task_id in list(dict.fromkeys(task_ids))[:RECONCILE_MAX]:
+            task = s.get(PickTask, task_id)
+            if task is None:
+                out.append(
+                    {
+                        "task_id": task_id,
+                        "change": "cancelled",
+                        "message": f"Task {task_id} was cancelled: its units are not needed.",
+                        "task": None,
+                    }
+                )
+                continue
+            allocation = repo.must_get(s, Allocation, task.allocation_pk)
+            view = task_view(s, task)
+            change, message = _change(task, allocation, picker, view)
+            out.append({"task_id": task_id, "change": change, "message": message, "task": view})
+    return out
+
+
+def _change(
+    task: PickTask, allocation: Allocation, picker: str, view: dict[str, Any]
+) -> tuple[str, str]:
+    order = allocation.order_number
+    stopped = stop_reply(allocation)
+    if stopped is not None:
+        return stopped.result, stopped.message
+    if task.picker not in (None, picker):
+        return "reassigned", (
+            f"Order {order} was given to {task.picker} while you were offline. "
+            f"Put what you took for it back in {view['location']}."
+        )
+    if task.status == "done":
+        if task.qty == 0:
+            return "short", f"Task at {view['location']} ended short: nothing to pick there."
+        return "done", f"Task at {view['location']} is done: {task.picked_qty} in the tote."
+    return "unchanged", (
+        f"Task at {view['location']}: {task.picked_qty} of {task.qty} picked, "
+        f"next: {view['stage']}."
+    )
