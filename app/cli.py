@@ -19,6 +19,12 @@ def _parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve", help="run the web server and its background workers")
     serve.add_argument("--host")
     serve.add_argument("--port", type=int)
+    serve.add_argument(
+        "--workers",
+        type=int,
+        default=1,
+        help="worker processes (gunicorn); more than one needs a message queue",
+    )
 
     db = sub.add_parser("db", help="database schema")
     db.add_argument("action", choices=["upgrade"])
@@ -65,6 +71,8 @@ def main(argv: list[str] | None = None) -> int:
         return oms_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "serve":
+        if args.workers > 1:
+            return _serve_workers(args.host, args.port, args.workers)
         return _serve(args.host, args.port)
     if args.command == "db":
         from app.adapters.db.migrate import upgrade
@@ -177,6 +185,48 @@ def _configure_logging(fmt: str) -> None:
     else:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+
+def _serve_workers(host: str | None, port: int | None, workers: int) -> int:
+    """Several gevent workers behind one port. Rooms span them through the Redis message
+    queue; clients use the websocket transport only, so no sticky sessions are needed."""
+    import os
+
+    from app.settings import load_settings
+
+    settings = load_settings()
+    if not settings.message_queue:
+        print(
+            "serve: --workers > 1 needs DOCKHAND_MESSAGE_QUEUE=redis://... so that every "
+            "worker's screens hear every other worker's events",
+            file=sys.stderr,
+        )
+        return 2
+    if settings.database_url.startswith("sqlite"):
+        print(
+            "serve: note: several workers on SQLite share one writer; use PostgreSQL to scale out",
+            file=sys.stderr,
+        )
+    bind = f"{host or settings.host}:{port or settings.port}"
+    print(f"Dockhand serving on http://{bind}/ with {workers} workers", flush=True)
+    gunicorn = os.path.join(os.path.dirname(sys.executable), "gunicorn")
+    os.execv(
+        gunicorn,
+        [
+            gunicorn,
+            "--worker-class",
+            "geventwebsocket.gunicorn.workers.GeventWebSocketWorker",
+            "--workers",
+            str(workers),
+            "--bind",
+            bind,
+            "--graceful-timeout",
+            "10",
+            "--log-level",
+            "info",
+            "app.wsgi:application",
+        ],
+    )
 
 
 def _serve(host: str | None, port: int | None) -> int:

@@ -522,10 +522,10 @@ class _Cascade:
         return (time.perf_counter() - self.t0) * 1000.0 > self.budget_ms
 
     def run(self) -> list[Decoded]:
-        first = _zxing(self.gray, "zxing")
+        first = _zxing(self.gray, "gray")
         kept = self.resolve([r for r in first if _strong(r)])
         if kept:
-            return _finalise(kept)
+            return _finalise([_Read(r.decoded, r.engine, "zxing:gray", r.quad) for r in kept])
         self.add(first)  # thin reads: votes that the steps below may confirm
         for name, decoder in _STEPS:
             if self.over_budget():
@@ -548,7 +548,7 @@ class _Cascade:
                 )
             accepted = self.add(reads)
             if accepted:
-                return _finalise(accepted)
+                return _finalise(_drop_partial_itf(accepted))
         return []
 
     def zbar(self, name: str) -> list[_Read]:
@@ -574,7 +574,7 @@ class _Cascade:
                         r for r in group if _vote_key(r.decoded) == _vote_key(ranked[0].decoded)
                     ]
             reads = [r for r in reads if r not in group or r in keep]
-        return reads
+        return _drop_partial_itf(reads)
 
     def add(self, reads: Iterable[_Read]) -> list[_Read]:
         """Record the votes of one step; the texts confirmed so far."""
@@ -587,6 +587,19 @@ class _Cascade:
                 best = max(zx, key=lambda r: r.lines) if zx else rs[0]
                 accepted.append(_Read(best.decoded, best.engine, _stage(rs), best.quad))
         return accepted
+
+
+def _drop_partial_itf(reads: list[_Read]) -> list[_Read]:
+    """ITF has no fixed length and a plain stop pattern, so a scan line that leaves tilted
+    bars early can end in a valid-looking stop: drop an ITF text that another ITF read in the
+    same image contains."""
+    itf = [r.decoded.text for r in reads if r.decoded.format == "itf"]
+    return [
+        r
+        for r in reads
+        if r.decoded.format != "itf"
+        or not any(r.decoded.text in t and r.decoded.text != t for t in itf)
+    ]
 
 
 def _strong(r: _Read) -> bool:

@@ -139,11 +139,13 @@ def pick_state(s: Session, task: PickTask, allocation: Allocation) -> PickState:
     serials: frozenset[str] = frozenset()
     if serial_required:
         serials = frozenset(
-            s.scalars(
+            serial
+            for serial in s.scalars(
                 select(PickUnit.serial).where(
                     PickUnit.line_pk == task.line_pk, PickUnit.serial.is_not(None)
                 )
-            ).all()
+            )
+            if serial is not None
         )
     return PickState(
         location=stock.location.code,
@@ -307,9 +309,8 @@ def run_task_action(
             tx.commit()
             return reply
         allocation = repo.must_get(s, Allocation, task.allocation_pk)
-        reply = stop_reply(allocation) or _ownership(s, task, meta.picker)
-        if reply is None:
-            reply = action(s, task, allocation, now)
+        refused = stop_reply(allocation) or _ownership(s, task, meta.picker)
+        reply = refused if refused is not None else action(s, task, allocation, now)
         reply.data["task"] = task_view(s, task)
         _log(s, raw, reply, now, meta, logged, allocation.id, task.id)
         tx.commit()
@@ -365,9 +366,7 @@ def record_scan(cmd: PickScan, uow: SessionFactory, clock: Clock) -> ScanReply:
         result = step(state, parsed, ScanContext(now.date(), tote_owner_is_other))
         return _apply(s, task, allocation, result, parsed, meta, now)
 
-    return run_task_action(
-        cmd.task_id, cmd.raw, parsed.to_json(), meta, uow, clock, action
-    )
+    return run_task_action(cmd.task_id, cmd.raw, parsed.to_json(), meta, uow, clock, action)
 
 
 def record_quantity(cmd: PickQuantity, uow: SessionFactory, clock: Clock) -> ScanReply:

@@ -68,12 +68,16 @@ def record_put_back_scan(
     clock: Clock,
     client_scan_id: str | None = None,
     device: str | None = None,
+    client: dict[str, Any] | None = None,
 ) -> ScanReply:
+    """`client`: how the scan reached the server (entry, scanned_at, queued), logged with it."""
     now = clock()
+    extra = client or {}
     with uow() as tx:
         s = tx.session
-        prev = repo.previous_scan(s, client_scan_id)
+        # Lock first: a racing second delivery of the same scan then sees the first's log row.
         task = s.get(PutBackTask, task_id, with_for_update=True)
+        prev = repo.previous_scan(s, client_scan_id)
         if prev is not None:
             answer = replay(prev)
             if task is not None:
@@ -91,10 +95,34 @@ def record_put_back_scan(
                 client_scan_id=client_scan_id,
                 device=device,
                 actor=picker,
+                parsed={**parsed.to_json(), **extra},
             )
             tx.commit()
             return reply
         stock = repo.must_get(s, Stock, task.stock_id)
+        a = repo.must_get(s, Allocation, task.allocation_pk)
+        if task.picker not in (None, picker):
+            reply = ScanReply(
+                False,
+                "reassigned",
+                f"This put-back now belongs to {task.picker}. Nothing was recorded for you.",
+            )
+            reply.data["task"] = _view(s, task)
+            log_scan(
+                s,
+                station="pick",
+                raw=raw,
+                reply=reply,
+                now=now,
+                client_scan_id=client_scan_id,
+                device=device,
+                actor=picker,
+                parsed={**parsed.to_json(), **extra},
+                allocation_pk=a.id,
+                task_id=task.id,
+            )
+            tx.commit()
+            return reply
         state = PutBackState(
             stock.location.code,
             stock.sku.sku,
@@ -107,7 +135,6 @@ def record_put_back_scan(
         reply = ScanReply(
             result.outcome.accepted, "put_back_" + result.outcome.value, result.message
         )
-        a = repo.must_get(s, Allocation, task.allocation_pk)
         if result.outcome.accepted:
             task.location_confirmed = result.state.location_confirmed
             if result.state.done_qty > task.done_qty:
@@ -136,7 +163,7 @@ def record_put_back_scan(
             client_scan_id=client_scan_id,
             device=device,
             actor=picker,
-            parsed=parsed.to_json(),
+            parsed={**parsed.to_json(), **extra},
             allocation_pk=a.id,
             task_id=task.id,
         )

@@ -141,7 +141,8 @@ def _rma_open_for(s: Session, allocation: Allocation) -> ReturnAuthorization | N
     ).all()
     # A parcel already being worked is the likelier one; else the oldest authorization.
     receiving = [r for r in rows if r.status == RMA_RECEIVING]
-    return (receiving or list(rows) or [None])[0]
+    candidates = receiving or list(rows)
+    return candidates[0] if candidates else None
 
 
 def _allocation_of(s: Session, rma: ReturnAuthorization) -> Allocation | None:
@@ -204,8 +205,6 @@ def receive(
             receipt = _receipt_for_rma(s, found, code, actor, now)
         else:
             order = found.allocation.order_number if found.allocation else None
-            if found.matched_by == "rma":
-                raise Conflict(f"{code} was already received.", "code")
             if not review:
                 where = f"order {order}" if order else code
                 raise NoAuthorization(
@@ -230,7 +229,11 @@ def _receipt_for_rma(
         ).first()
         raise Conflict(
             f"{rma.rma_id} was already received"
-            + (f" ({done.code}, {done.closed_at:%Y-%m-%d %H:%M})." if done and done.closed_at else ".")
+            + (
+                f" ({done.code}, {done.closed_at:%Y-%m-%d %H:%M})."
+                if done and done.closed_at
+                else "."
+            )
             + " A second parcel needs its own authorization.",
             "code",
         )
@@ -509,8 +512,7 @@ def _dispose(
         unit.suggested_location = bin_.code if bin_ else ctx.returns_location
         if bin_ is None:
             return (
-                f"no bin has room: put it on the returns shelf {ctx.returns_location} "
-                "and scan it."
+                f"no bin has room: put it on the returns shelf {ctx.returns_location} and scan it."
             )
         return f"put it in {bin_.code} and scan the bin."
     if status in (UnitStatus.QUARANTINED, UnitStatus.HELD):
@@ -555,9 +557,7 @@ def _special(s: Session, kind: str, code: str) -> Location:
     before they were in the layout."""
     loc = s.scalars(select(Location).where(Location.code == code)).first()
     if loc is None:
-        loc = Location(
-            code=code, kind=kind, zone=code[0], aisle=0, bay=0, level=1, x_mm=0, y_mm=0
-        )
+        loc = Location(code=code, kind=kind, zone=code[0], aisle=0, bay=0, level=1, x_mm=0, y_mm=0)
         s.add(loc)
         s.flush()
     return loc
@@ -635,9 +635,7 @@ def _put_away(
     assert unit.sku_id is not None and unit.sku is not None
     loc = s.scalars(select(Location).where(Location.code == code)).first()
     scanned = _bins(s, [loc], unit.sku_id)[0] if loc else None
-    verdict = rules.check_put_away(
-        scanned, code, unit.suggested_location, unit.sku, ctx.capacity
-    )
+    verdict = rules.check_put_away(scanned, code, unit.suggested_location, unit.sku, ctx.capacity)
     if not verdict.outcome.accepted:
         return ScanReply(False, verdict.outcome.value, verdict.message)
     assert loc is not None
@@ -857,8 +855,9 @@ def _write_durably(target: Path, data: bytes) -> None:
     os.replace(tmp, target)
 
 
-def photo_file(photo_id: int, uow: SessionFactory, ctx: ReturnsContext, rma_id: str | None = None
-               ) -> Path:  # fmt: skip
+def photo_file(
+    photo_id: int, uow: SessionFactory, ctx: ReturnsContext, rma_id: str | None = None
+) -> Path:
     with uow() as tx:
         photo = tx.session.get(ReturnPhoto, photo_id)
         if photo is None:
@@ -890,11 +889,14 @@ def remove_unit(
             raise Conflict("Only an item not yet graded can be removed.", "unit_id")
         if unit.seq != len(receipt.units):
             raise Conflict("Only the last scanned item can be removed.", "unit_id")
+        files = [ctx.photo_dir / p.path for p in unit.photos]
         for photo in list(unit.photos):
             s.delete(photo)
         receipt.units.remove(unit)
         s.delete(unit)
         tx.commit()
+        for path in files:  # after the commit: until then a row still pointed at them
+            path.unlink(missing_ok=True)
         return _view(s, receipt, ctx)
 
 
@@ -1013,7 +1015,7 @@ def _unit_view(s: Session, unit: ReturnUnit, names: dict[str, str]) -> dict[str,
         "seq": unit.seq,
         "code": unit.raw_code,
         "sku": unit.sku,
-        "name": names.get(unit.sku or "", None),
+        "name": names.get(unit.sku or ""),
         "line_id": unit.line_id,
         "flag": unit.flag,
         "grade": unit.grade,

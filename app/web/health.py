@@ -3,6 +3,8 @@ answers a PING. 503 when either does not, with which one in the body."""
 
 from __future__ import annotations
 
+import os
+
 from flask import Blueprint, Response, jsonify
 from sqlalchemy import text
 
@@ -37,5 +39,10 @@ def _queue() -> str:
 def healthz() -> tuple[Response, int]:
     db, queue = _database(), _queue()
     ok = db == "ok" and not queue.startswith("error")
-    body = {"status": "ok" if ok else "degraded", "database": db, "message_queue": queue}
+    body = {
+        "status": "ok" if ok else "degraded",
+        "database": db,
+        "message_queue": queue,
+        "worker_pid": os.getpid(),
+    }
     return jsonify(body), 200 if ok else 503

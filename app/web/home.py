@@ -10,6 +10,7 @@ STATIONS = [
     ("pack", "Pack", "Verify every unit, choose the carton"),
     ("weigh", "Weigh", "Check the carton weight"),
     ("ship", "Ship", "Rate, label, hand over"),
+    ("returns", "Returns", "Receive, grade with photos, restock"),
 ]
 
 

@@ -10,7 +10,8 @@ from tests.test_support import release
 
 def test_health_reports_database_and_queue(app: Flask) -> None:
     body = app.test_client().get("/healthz").get_json()
-    assert body == {"status": "ok", "database": "ok", "message_queue": "not configured"}
+    assert body["status"] == "ok" and body["database"] == "ok"
+    assert body["message_queue"] == "not configured"
     c = app.extensions["dockhand"]
     # A queue nobody answers on (settings only: the Socket.IO server itself stays local).
     c.settings = c.settings.with_overrides(message_queue="redis://127.0.0.1:1/0")

@@ -143,3 +143,75 @@ def test_a_scan_on_one_worker_updates_a_dashboard_on_the_other(
     )
     for sio in (supervisor_a, supervisor_b, picker_a):
         sio.disconnect()
+
+
+def test_serve_with_several_workers_runs_one_order_across_them(tmp_path: Path) -> None:
+    require_redis()
+    with fresh_postgres_db() as url:
+        prepare_database(url)
+        port = free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKHAND_")}
+        env.update(
+            DOCKHAND_DATABASE_URL=url,
+            DOCKHAND_OMS_SECRET=SECRET,
+            DOCKHAND_MESSAGE_QUEUE=REDIS_URL,
+            DOCKHAND_MESSAGE_QUEUE_CHANNEL=f"dockhand-test-{uuid.uuid4().hex[:8]}",
+        )
+        log = (tmp_path / "gunicorn.log").open("w")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port), "--workers", "2"],
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            pids: set[int] = set()
+            deadline = time.monotonic() + 40
+            while time.monotonic() < deadline and len(pids) < 2:
+                try:
+                    pids.add(requests.get(base + "/healthz", timeout=2).json()["worker_pid"])
+                except requests.RequestException:
+                    time.sleep(0.3)
+            assert len(pids) == 2, (tmp_path / "gunicorn.log").read_text()[-2000:]
+            import json
+
+            from app.domain.signing import signed_headers
+
+            body = json.dumps(allocation_doc("AL-GW")).encode()
+            resp = requests.post(
+                base + "/api/v1/allocations",
+                data=body,
+                timeout=10,
+                headers={
+                    "Content-Type": "application/json",
+                    **signed_headers(SECRET, body, time.time()),
+                },
+            )
+            assert resp.status_code == 202
+            sup = client(base, "/supervisor", "U0001")
+            assert sup.call("build_wave", {"release": True}, namespace="/supervisor")["ok"]
+            picker = client(base, "/pick", "U0010")
+            while task := picker.call("next_task", {}, namespace="/pick")["task"]:
+                codes = [task["location"]] + [task["barcode"]] * task["qty"]
+                for code in [*codes, task["tote"] or "T0001"]:
+                    ack = picker.call(
+                        "scan", {"task_id": task["task_id"], "code": code}, namespace="/pick"
+                    )
+                    assert ack["ok"], ack
+            state = requests.get(
+                base + "/api/v1/allocations/AL-GW",
+                headers=signed_headers(SECRET, b"", time.time()),
+                timeout=10,
+            ).json()
+            assert state["status"] == "picked"
+            sup.disconnect()
+            picker.disconnect()
+        finally:
+            os.killpg(proc.pid, 15)
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, 9)
+            log.close()

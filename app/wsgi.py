@@ -1,0 +1,13 @@
+"""WSGI entry for several worker processes under gunicorn (`dockhand serve --workers N`).
+
+Each worker builds its own app; Socket.IO rooms span workers through the Redis message
+queue, and the outbox sender and pull poller elect one leader among them."""
+
+from __future__ import annotations
+
+from app import create_app
+from app.background import start_background
+from app.settings import load_settings
+
+application = create_app(load_settings(async_mode="gevent"))
+start_background(application)
