@@ -9,12 +9,14 @@ from flask import Flask
 from sqlalchemy import func, select
 
 from app.adapters.db.models import Sku, Stock, StockMovement
+from app.adapters.db.uow import SessionFactory
 from tests.support.warehouse import allocation_doc, signed_post, socket_client, uow_of
 
 
-def floor_totals(app: Flask) -> dict[str, int]:
+def floor_totals(app: Flask | SessionFactory) -> dict[str, int]:
     """Stock table against the ledger: both must tell the same story."""
-    with uow_of(app)() as tx:
+    uow = app if isinstance(app, SessionFactory) else uow_of(app)
+    with uow() as tx:
         s = tx.session
         on_hand, allocated, negative, over = s.execute(
             select(
