@@ -18,7 +18,7 @@ from app.adapters.oms.schemas import (
     CancelIn,
     HoldIn,
     ReturnIn,
-    parse_document,
+    validate_document,
 )
 from app.services import cancels, intake, rma
 from app.services.clock import Clock
@@ -85,10 +85,10 @@ class _Unusable(Exception):
         self.errors = [{"field": "kind", "error": message}]
 
 
-def _body(item: Any) -> tuple[str, bytes]:
+def _body(item: Any) -> tuple[str, dict[str, Any]]:
     if not isinstance(item, dict) or not isinstance(item.get("body"), dict):
         raise _Unusable('a message must be {"kind": ..., "body": {...}}')
-    return str(item.get("kind")), json.dumps(item["body"]).encode()
+    return str(item.get("kind")), item["body"]
 
 
 def _id(item: dict[str, Any]) -> str:
@@ -99,19 +99,19 @@ def _id(item: dict[str, Any]) -> str:
 
 
 def _apply(s: Session, item: Any, now: Any) -> None:
-    kind, raw = _body(item)
+    kind, body = _body(item)
     if kind == "allocation":
-        result = intake.apply_allocation(s, parse_document(raw, AllocationIn), now)
+        result = intake.apply_allocation(s, validate_document(body, AllocationIn), now)
         if result.http_status == 409:
             raise ServiceError(result.body.get("detail", "conflict"), "version")
     elif kind == "cancel":
-        cancels.apply_cancel(s, _id(item), parse_document(raw, CancelIn), now)
+        cancels.apply_cancel(s, _id(item), validate_document(body, CancelIn), now)
     elif kind == "hold":
-        cancels.apply_hold(s, _id(item), parse_document(raw, HoldIn), now)
+        cancels.apply_hold(s, _id(item), validate_document(body, HoldIn), now)
     elif kind == "release":
-        cancels.apply_release(s, _id(item), parse_document(raw, HoldIn), now)
+        cancels.apply_release(s, _id(item), validate_document(body, HoldIn), now)
     elif kind == "return":
-        rma.apply_rma(s, parse_document(raw, ReturnIn), now)
+        rma.apply_rma(s, validate_document(body, ReturnIn), now)
     else:
         raise _Unusable(f"unknown kind {kind!r}")
 

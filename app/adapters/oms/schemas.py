@@ -164,6 +164,10 @@ def parse_document(raw: bytes, model: type[M]) -> M:
         doc: Any = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError) as exc:
         raise BadDocument([{"field": "body", "error": f"not valid JSON: {exc}"}]) from exc
+    return validate_document(doc, model)
+
+
+def validate_document(doc: Any, model: type[M]) -> M:
     if not isinstance(doc, dict):
         raise BadDocument([{"field": "body", "error": "must be a JSON object"}])
     try:
