@@ -9,6 +9,7 @@ def register_stations(app: Flask) -> None:
     from app import socketio
     from stations.pack.events import PackNamespace
     from stations.pick.events import PickNamespace
+    from stations.returns.events import ReturnsNamespace
     from stations.ship.events import ShipNamespace
     from stations.supervisor.events import SupervisorNamespace
     from stations.views import register_pages
@@ -21,5 +22,6 @@ def register_stations(app: Flask) -> None:
         PackNamespace("/pack"),
         WeighNamespace("/weigh"),
         ShipNamespace("/ship"),
+        ReturnsNamespace("/returns"),
     ):
         socketio.on_namespace(ns)

@@ -420,3 +420,19 @@ def authorized_lines(raw: Iterable[Mapping[str, Any]]) -> list[AuthorizedLine]:
         )
         for ln in raw
     ]
+
+
+# ------------------------------------------------------------------ return labels
+
+# A return is never urgent: the slowest, cheapest level a carrier offers.
+RETURN_LEVELS = ("economy", "standard", "express", "next_day")
+
+
+def return_service(services: Sequence[tuple[str, str]]) -> str | None:
+    """The service code for a prepaid return label among (code, level) pairs."""
+    ranked = [
+        (RETURN_LEVELS.index(level), n, code)
+        for n, (code, level) in enumerate(services)
+        if level in RETURN_LEVELS
+    ]
+    return min(ranked)[2] if ranked else None

@@ -14,7 +14,7 @@ import hashlib
 import io
 import os
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -35,9 +35,15 @@ from app.adapters.db.models import (
     Stock,
     User,
 )
-from app.adapters.db.models_returns import ReturnPhoto, ReturnReceipt, ReturnUnit
+from app.adapters.db.models_returns import (
+    ReturnLabelRecord,
+    ReturnPhoto,
+    ReturnReceipt,
+    ReturnUnit,
+)
 from app.adapters.db.uow import SessionFactory
 from app.domain import returns as rules
+from app.domain.carriers import LabelRequest, PostalAddress
 from app.domain.returns import (
     MAX_PHOTO_BYTES,
     MIN_PHOTO_BYTES,
@@ -56,6 +62,8 @@ from app.domain.scanning import ScanKind, parse_scan
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.replies import ScanReply, log_scan
+from app.services.shipping import ShipContext
+from labels import Address, ReturnLabel, render_return_label_pdf, render_return_label_zpl
 
 STATION = "returns"
 RMA_AUTHORIZED = "authorized"
@@ -166,6 +174,12 @@ def _find(s: Session, code: str) -> _Found:
     rma = s.scalars(select(ReturnAuthorization).where(ReturnAuthorization.rma_id == code)).first()
     if rma is not None:
         return _Found(rma, _allocation_of(s, rma), "rma")
+    label = s.scalars(
+        select(ReturnLabelRecord).where(ReturnLabelRecord.tracking_number == code.upper())
+    ).first()
+    if label is not None:  # the tracking number on the prepaid return label we issued
+        rma = repo.must_get(s, ReturnAuthorization, label.rma_pk)
+        return _Found(rma, _allocation_of(s, rma), "return_label")
     allocation = repo.allocation_by_external_id(s, code)
     matched_by = "allocation"
     if allocation is None:
@@ -221,8 +235,15 @@ def receive(
 def _receipt_for_rma(
     s: Session, found: _Found, code: str, actor: str, now: datetime
 ) -> ReturnReceipt:
-    rma = found.rma
-    assert rma is not None
+    assert found.rma is not None
+    # Two stations scanning the same parcel at once: the second waits here, then resumes
+    # the receipt the first one opened (PostgreSQL row lock; SQLite has one writer).
+    rma = s.scalars(
+        select(ReturnAuthorization)
+        .where(ReturnAuthorization.id == found.rma.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    ).one()
     if rma.status == RMA_RECEIVED:
         done = s.scalars(
             select(ReturnReceipt).where(ReturnReceipt.rma_pk == rma.id).order_by(ReturnReceipt.id)
@@ -434,6 +455,13 @@ def _new_unit(
     sku = repo.sku_for_code(s, parsed.value) or (
         repo.sku_for_code(s, raw.strip()) if parsed.value != raw.strip() else None
     )
+    if sku is None and _find(s, raw.strip()).matched_by != "none":
+        return ScanReply(
+            False,
+            "other_parcel",
+            f"{raw.strip()} is a parcel, not an item. Close {receipt.code} first "
+            f"({Command.CLOSE.value}), then scan the next parcel.",
+        )
     accepted_before = sum(
         1 for u in receipt.units if sku is not None and u.sku_id == sku.id and u.flag is None
     )
@@ -1037,7 +1065,7 @@ def _view(s: Session, receipt: ReturnReceipt, ctx: ReturnsContext) -> dict[str, 
     authorized = _authorized(s, receipt) or []
     skus = {u.sku for u in receipt.units if u.sku} | {ln.sku for ln in authorized}
     names = (
-        dict(s.execute(select(Sku.sku, Sku.name).where(Sku.sku.in_(skus))).tuples().all())
+        {sku: name for sku, name in s.execute(select(Sku.sku, Sku.name).where(Sku.sku.in_(skus)))}
         if skus
         else {}
     )
@@ -1087,3 +1115,145 @@ def _view(s: Session, receipt: ReturnReceipt, ctx: ReturnsContext) -> dict[str, 
         "close_problem": problem.value if problem else None,
         "locations": {"returns": ctx.returns_location, "quarantine": ctx.quarantine_location},
     }
+
+
+# ------------------------------------------------------------------ the return label
+
+
+def _address(data: dict[str, Any]) -> Address:
+    return Address(
+        name=str(data.get("name") or ""),
+        company=data.get("company"),
+        line1=str(data.get("line1") or ""),
+        line2=data.get("line2"),
+        city=str(data.get("city") or ""),
+        region=data.get("region"),
+        postal_code=str(data.get("postal_code") or ""),
+        country=str(data.get("country") or ""),
+        phone=data.get("phone"),
+    )
+
+
+def _postal(a: Address) -> PostalAddress:
+    return PostalAddress(
+        name=a.name,
+        line1=a.line1,
+        city=a.city,
+        postal_code=a.postal_code,
+        country=a.country,
+        company=a.company,
+        line2=a.line2,
+        region=a.region,
+        phone=a.phone,
+    )
+
+
+def _issue_label(
+    s: Session,
+    rma: ReturnAuthorization,
+    allocation: Allocation,
+    customer: Address,
+    actor: str,
+    now: datetime,
+    ship: ShipContext,
+) -> ReturnLabelRecord:
+    """One tracking number per RMA, from the carrier that delivered the order when we can."""
+    carton = s.scalars(
+        select(Carton)
+        .where(Carton.allocation_pk == allocation.id, Carton.carrier.is_not(None))
+        .order_by(Carton.id)
+    ).first()
+    by_code = {c.code: c for c in ship.carriers}
+    carrier = by_code.get(carton.carrier or "") if carton else None
+    carrier = carrier or (ship.carriers[0] if ship.carriers else None)
+    if carrier is None:
+        raise Conflict("No carrier is configured for return labels.", "carrier")
+    service = rules.return_service([(svc.code, svc.level) for svc in carrier.services])
+    if service is None:
+        raise Conflict(f"{carrier.name} has no service for a return label.", "carrier")
+    gateway = ship.gateway(carrier.code)
+    if not getattr(gateway, "offline", False):
+        # Buying from a carrier's API inside our transaction could leave a bought label
+        # without a record: real carriers' return labels are not wired yet.
+        raise Conflict(f"Return labels from {carrier.name} are not supported yet.", "carrier")
+    weight_g = carton.weight_g or carton.expected_weight_g if carton else None
+    bought = gateway.buy_label(
+        LabelRequest(
+            carrier=carrier.code,
+            service=service,
+            reference=rma.rma_id,
+            ship_from=_postal(customer),
+            ship_to=_postal(ship.ship_from),
+            weight_g=weight_g or 1000,
+            dims_mm=(carton.length_mm, carton.width_mm, carton.height_mm)
+            if carton
+            else (300, 200, 100),
+            serial=repo.next_counter(s, f"tracking:{carrier.code}"),
+        )
+    )
+    record = ReturnLabelRecord(
+        rma_pk=rma.id,
+        tracking_number=bought.tracking_number,
+        carrier=bought.carrier,
+        service=bought.service,
+        weight_g=weight_g,
+        issued_by=actor,
+        issued_at=now,
+    )
+    s.add(record)
+    s.flush()
+    return record
+
+
+def return_label(
+    rma_id: str,
+    fmt: str,
+    actor: str,
+    uow: SessionFactory,
+    clock: Clock,
+    ship: ShipContext,
+) -> bytes:
+    """The prepaid return label of an RMA as PDF or ZPL; its tracking number is issued on
+    the first request and kept, so every later request prints the same label."""
+    if fmt not in ("pdf", "zpl"):
+        raise ServiceError("a return label is pdf or zpl", "format")
+    now = clock()
+    with uow() as tx:
+        s = tx.session
+        rma = s.scalars(
+            select(ReturnAuthorization).where(ReturnAuthorization.rma_id == rma_id)
+        ).first()
+        if rma is None:
+            raise NotFound(f"No return authorization {rma_id}.", "rma_id")
+        allocation = _allocation_of(s, rma)
+        if allocation is None:
+            raise Conflict(
+                f"{rma_id} names no order we shipped: no customer address for a label.", "rma_id"
+            )
+        customer = _address(allocation.ship_to)
+        record = s.scalars(
+            select(ReturnLabelRecord).where(ReturnLabelRecord.rma_pk == rma.id)
+        ).first()
+        if record is None:
+            record = _issue_label(s, rma, allocation, customer, actor, now, ship)
+            tx.commit()
+        carrier = next((c for c in ship.carriers if c.code == record.carrier), None)
+        service = (
+            next(
+                (svc.name for svc in carrier.services if svc.code == record.service), record.service
+            )
+            if carrier
+            else record.service
+        )
+        label = ReturnLabel(
+            rma_id=rma.rma_id,
+            tracking_number=record.tracking_number,
+            carrier=carrier.name if carrier else record.carrier,
+            service=service,
+            customer=customer,
+            return_to=replace(ship.ship_from, name=f"{ship.ship_from.name} Returns"),
+            order_number=allocation.order_number,
+            weight_g=record.weight_g,
+            issued_on=record.issued_at.date(),
+        )
+    return render_return_label_pdf(label) if fmt == "pdf" else render_return_label_zpl(label)

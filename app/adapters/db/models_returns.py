@@ -87,3 +87,18 @@ class ReturnPhoto(Base):
     source: Mapped[str] = mapped_column(String(16))  # camera, file
     taken_by: Mapped[str | None] = mapped_column(String(40))
     taken_at: Mapped[created_at]
+
+
+class ReturnLabelRecord(Base):
+    """The prepaid return label issued for an RMA: one tracking number, issued once, so a
+    reprint or the OMS asking again gets the same label and the parcel is found by it."""
+
+    __tablename__ = "return_labels"
+    id: Mapped[intpk]
+    rma_pk: Mapped[int] = mapped_column(ForeignKey("return_authorizations.id"), unique=True)
+    tracking_number: Mapped[str] = mapped_column(String(64), unique=True)
+    carrier: Mapped[str] = mapped_column(String(40))
+    service: Mapped[str] = mapped_column(String(40))
+    weight_g: Mapped[int | None]
+    issued_by: Mapped[str | None] = mapped_column(String(40))
+    issued_at: Mapped[created_at]
