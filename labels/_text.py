@@ -9,6 +9,7 @@ blank boxes and never needs a font file from disk.
 
 from __future__ import annotations
 
+import functools
 import unicodedata
 from collections.abc import Sequence
 
@@ -62,6 +63,13 @@ def printable(text: str | None) -> str:
     """
     if not text:
         return ""
+    if text.isascii() and text.isprintable():
+        return " ".join(text.split())  # the common case, same result, a tenth of the time
+    return _printable_slow(text)
+
+
+@functools.lru_cache(maxsize=4096)
+def _printable_slow(text: str) -> str:
     out: list[str] = []
     for ch in unicodedata.normalize("NFC", text):
         if ch.isspace() or unicodedata.category(ch).startswith("C"):

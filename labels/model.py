@@ -63,3 +63,49 @@ class PackingSlip:
     carton_id: str | None = None
     gift_message: str | None = None
     notes: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReturnLabel:
+    """A prepaid return label the customer sticks on the parcel they send back."""
+
+    rma_id: str
+    tracking_number: str
+    carrier: str
+    service: str
+    customer: Address  # where the parcel comes from
+    return_to: Address  # the warehouse's returns dock
+    order_number: str | None = None
+    weight_g: int | None = None
+    issued_on: datetime.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ManifestLine:
+    """One carton handed to the carrier."""
+
+    tracking_number: str
+    carton_id: str
+    order_number: str
+    service: str
+    weight_g: int
+    country: str
+    postal_code: str
+
+
+@dataclass(frozen=True, slots=True)
+class Manifest:
+    """The end-of-day close-out for one carrier: every carton its driver takes."""
+
+    manifest_id: str
+    carrier: str
+    carrier_name: str
+    ship_day: datetime.date
+    closed_at: datetime.datetime
+    closed_by: str
+    ship_from: Address
+    lines: tuple[ManifestLine, ...]
+
+    @property
+    def total_weight_g(self) -> int:
+        return sum(line.weight_g for line in self.lines)
