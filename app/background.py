@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from pathlib import Path
 
 from flask import Flask
 
@@ -12,8 +13,9 @@ from app import socketio
 from app.adapters.db.leader import Leadership, describe
 from app.adapters.oms.puller import http_fetch
 from app.adapters.oms.sender import http_poster
+from app.adapters.wave_config import load_wave_config
 from app.container import container
-from app.services import dashboard, outbox, pull
+from app.services import dashboard, outbox, pull, waves
 from stations.common import Changes
 from stations.supervisor.events import ROOM
 
@@ -23,6 +25,7 @@ log = logging.getLogger(__name__)
 def start_background(app: Flask) -> None:
     socketio.start_background_task(_outbox_loop, app)
     socketio.start_background_task(_dashboard_loop, app)
+    socketio.start_background_task(_auto_wave_loop, app)
     if container(app).settings.oms_pull_interval > 0:
         socketio.start_background_task(_pull_loop, app)
 
@@ -89,6 +92,27 @@ def _dashboard_loop(app: Flask, tick_s: float = 1.0) -> None:
         Changes.dirty.clear()
         last = time.monotonic()
         try:
-            socketio.emit("dashboard", dashboard.snapshot(c.uow), namespace="/supervisor", to=ROOM)
+            snap = dashboard.snapshot(
+                c.uow, clock=c.clock, config=load_wave_config(Path(c.settings.config_dir))
+            )
+            socketio.emit("dashboard", snap, namespace="/supervisor", to=ROOM)
         except Exception:
             log.exception("dashboard snapshot failed")
+
+
+def _auto_wave_loop(app: Flask) -> None:
+    """Release waves backwards from the carrier pickups (config/waves.toml [auto_release])."""
+    c = container(app)
+    lead: Leadership | None = None
+    while True:
+        cfg = load_wave_config(Path(c.settings.config_dir))
+        if cfg.auto_release and lead is None:
+            # Several workers may run: only the leader plans, so orders are not raced for.
+            lead = Leadership(c.uow.engine, "waves")
+        if cfg.auto_release and lead is not None and lead.try_acquire():
+            try:
+                if waves.auto_release(c.uow, c.clock, cfg):
+                    Changes.mark()
+            except Exception:
+                log.exception("automatic wave release failed; retrying")
+        socketio.sleep(cfg.auto_interval_s)

@@ -121,9 +121,7 @@ class _Estimate:
         if self.back is None:
             per = front_in
         else:
-            per = np.minimum(
-                np.minimum(front_in, 2 * (self.back - ymin)), self.back - self.front
-            )
+            per = np.minimum(np.minimum(front_in, 2 * (self.back - ymin)), self.back - self.front)
         vertical = np.where(present, per, 0).sum(axis=-1)
         reach = np.where(present, self.x, self.depot_x).max(axis=-1)
         left = np.where(present, self.x, self.depot_x).min(axis=-1)
@@ -141,7 +139,10 @@ def _loads(orders: Sequence[OrderWork]) -> Array:
 def _cap_vector(caps: Caps) -> Array:
     big = np.iinfo(np.int64).max // 4
     return np.array(
-        [c if c > 0 else big for c in (caps.totes, caps.lines, caps.units, caps.weight_g, caps.volume_cm3)],
+        [
+            c if c > 0 else big
+            for c in (caps.totes, caps.lines, caps.units, caps.weight_g, caps.volume_cm3)
+        ],
         dtype=np.int64,
     )
 

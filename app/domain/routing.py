@@ -24,6 +24,7 @@ Distances are in millimetres, integers throughout.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import Enum
@@ -203,10 +204,7 @@ def _after_vertical(state: int, v: _V) -> int | None:
     da, db, same = _TUPLE[state]
     va, vb, connects = v.value
     na, nb = da + va, db + vb
-    if na and nb:
-        joined = connects or (same and da > 0 and db > 0)
-    else:
-        joined = False
+    joined = bool(na and nb) and (connects or (same and da > 0 and db > 0))
     key = (_deg(na), _deg(nb), joined)
     return _CLASS.get(key)
 
@@ -416,7 +414,7 @@ def _euler_order(
 
     def chain(nodes: list[Node], copies: int) -> None:
         for _ in range(copies):
-            for u, w in zip(nodes, nodes[1:], strict=False):
+            for u, w in itertools.pairwise(nodes):
                 edges.append((u, w))
 
     depot: Node | None = None

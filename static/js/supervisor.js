@@ -1,10 +1,18 @@
-// Supervisor: live dashboard (pushed by the server on every floor change), build and
-// release waves, retry dead-lettered OMS events.
+// Supervisor: live dashboard (pushed by the server on every floor change): waves and their
+// progress, station and picker rates, exceptions, orders at risk of missing their pickup,
+// throughput over the day; build, release, pause, resume, cancel, re-sequence and
+// re-prioritize waves; reassign a picker's work; retry dead-lettered OMS events.
 
 import { $, flash, h, poller, setText, show, station, time } from "./station.js";
 
 const STATUSES = ["accepted", "released", "picking", "picked", "packing", "packed", "shipped", "held", "backordered", "cancelled", "rejected"];
 const ALWAYS = new Set(["accepted", "released", "picking", "picked", "packing", "packed", "shipped", "held"]);
+const STATION_NAMES = { pick: "Pick", pack: "Pack", weigh: "Weigh", ship: "Ship" };
+const STATION_UNITS = { pick: "units/h", pack: "units/h", weigh: "cartons/h", ship: "cartons/h" };
+const EXCEPTION_NAMES = { short_pick: "Short pick", mis_scan: "Mis-scan", weight: "Weight" };
+
+let chart = null;
+let lastPickers = [];
 
 const st = station("/supervisor", {
   onSignedIn: async () => {
@@ -36,6 +44,32 @@ function progress(done, total, label) {
   );
 }
 
+function button(label, onclick, testid, extra = "") {
+  return h("button", { type: "button", class: `btn btn-small ${extra}`, dataset: { testid }, onclick: () => st.run(onclick) }, label);
+}
+
+function waveActions(w) {
+  const out = [];
+  if (w.status === "planned") out.push(button("Release", () => act("release_wave", { wave_id: w.wave_id }), "release"));
+  if (w.status === "released" || w.status === "planned") out.push(button("Pause", () => act("pause_wave", { wave_id: w.wave_id }), "pause"));
+  if (w.status === "paused") out.push(button("Resume", () => act("resume_wave", { wave_id: w.wave_id }), "resume"));
+  if (w.status === "released") out.push(button("Re-route", () => act("resequence", { wave_id: w.wave_id }), "resequence"));
+  if (["planned", "released", "paused"].includes(w.status)) {
+    out.push(button("▲ Prio", () => act("reprioritize", { wave_id: w.wave_id, priority: Math.min(9, (w.priority || 0) + 1) }), "prio-up"));
+    out.push(
+      button(
+        "Cancel",
+        async () => {
+          if (window.confirm(`Cancel wave ${w.code}? Orders not started go back to waiting.`)) await act("cancel_wave", { wave_id: w.wave_id });
+        },
+        "cancel",
+        "btn-danger",
+      ),
+    );
+  }
+  return h("div", { class: "wave-actions" }, ...out);
+}
+
 function render(d) {
   const counts = d.allocations || {};
   const known = STATUSES.filter((s) => ALWAYS.has(s) || counts[s]);
@@ -51,28 +85,111 @@ function render(d) {
     ),
   );
 
+  const stations = d.stations || {};
+  $("#station-rates").replaceChildren(
+    ...Object.keys(STATION_NAMES).map((name) => {
+      const s = stations[name] || {};
+      return h(
+        "li",
+        { class: `station-rate${s.queue > 20 ? " busy" : ""}`, dataset: { station: name, rate: String(s.units_per_hour || 0), queue: String(s.queue || 0) } },
+        h("div", { class: "name" }, STATION_NAMES[name]),
+        h("div", { class: "rate" }, String(Math.round(s.units_per_hour || 0)), h("span", { class: "hint" }, ` ${STATION_UNITS[name]}`)),
+        h("div", { class: "queue" }, `${s.queue || 0} ${s.queue_label || "waiting"}`),
+      );
+    }),
+  );
+
   const waves = d.waves || [];
   $("#waves").replaceChildren(
     ...waves.map((w) =>
       h(
         "tr",
-        { dataset: { wave: w.code, status: w.status } },
+        { dataset: { wave: w.code, status: w.status, tasksDone: String(w.tasks_done), unitsPicked: String(w.units_picked) } },
         h("td", { class: "mono" }, w.code),
         h("td", {}, h("span", { class: `tag status-${w.status}` }, w.status)),
+        h("td", {}, `${w.strategy}${w.batches ? ` · ${w.batches} walk${w.batches === 1 ? "" : "s"}` : ""}`),
+        h("td", {}, w.carrier ? `${w.carrier} ${time(w.pickup_at)}` : "—"),
+        h("td", { class: "num" }, String(w.priority ?? "")),
         h("td", { class: "num" }, String(w.orders)),
         h("td", {}, progress(w.tasks_done, w.tasks, `${w.code} tasks done`)),
         h("td", {}, progress(w.units_picked, w.units, `${w.code} units picked`)),
         h(
           "td",
-          {},
-          w.status === "planned"
-            ? h("button", { type: "button", class: "btn btn-small", onclick: () => st.run(() => release(w)) }, "Release")
-            : null,
+          { class: "num" },
+          w.route_m ? h("span", { class: w.route_m < w.s_shape_m ? "walk-better" : "" }, `${Math.round(w.route_m)}`) : "—",
+          w.s_shape_m ? h("span", { class: "hint" }, ` / ${Math.round(w.s_shape_m)}`) : "",
         ),
+        h("td", {}, waveActions(w)),
       ),
     ),
   );
   show("#waves-empty", waves.length === 0);
+
+  lastPickers = d.pickers || [];
+  // A push must not reset the menu a supervisor has open.
+  const choosing = document.activeElement && document.activeElement.classList.contains("picker-reassign");
+  if (!choosing) $("#pickers").replaceChildren(
+    ...lastPickers.map((p) => {
+      const others = lastPickers.filter((q) => q.badge !== p.badge);
+      const select = h(
+        "select",
+        { class: "picker-reassign field", "aria-label": `Reassign ${p.badge}'s work`, dataset: { testid: "reassign" } },
+        h("option", { value: "" }, p.tasks_in_hand ? "Move work to…" : "—"),
+        h("option", { value: "__pool__" }, "Back to the pool"),
+        ...others.map((q) => h("option", { value: q.badge }, q.badge)),
+      );
+      select.disabled = !p.tasks_in_hand && !p.carts;
+      select.addEventListener("change", () => {
+        const to = select.value;
+        if (!to) return;
+        st.run(() => act("reassign", { from_picker: p.badge, to_picker: to === "__pool__" ? null : to }));
+      });
+      return h(
+        "tr",
+        { dataset: { picker: p.badge, rate: String(p.units_per_hour), units: String(p.units_last_hour) } },
+        h("td", { class: "mono" }, p.badge),
+        h("td", { class: "num" }, String(Math.round(p.units_per_hour))),
+        h("td", { class: "num" }, String(p.units_last_hour)),
+        h("td", {}, (p.waves || []).join(", ") || "—"),
+        h("td", {}, (p.zones || []).join(", ") || "any"),
+        h("td", {}, select),
+      );
+    }),
+  );
+  show("#pickers-empty", lastPickers.length === 0);
+
+  const exc = d.exceptions || {};
+  setText("#exc-short", exc.short_picks ?? 0);
+  setText("#exc-mis", exc.mis_scans ?? 0);
+  setText("#exc-weight", exc.weight_failures ?? 0);
+  setText("#exc-dead", exc.dead_letters ?? 0);
+  for (const [id, n] of [["#exc-short", exc.short_picks], ["#exc-mis", exc.mis_scans], ["#exc-weight", exc.weight_failures], ["#exc-dead", exc.dead_letters]]) {
+    $(id).classList.toggle("bad", Boolean(n));
+  }
+  $("#exc-recent").replaceChildren(
+    ...(exc.recent || []).map((e) =>
+      h("li", {}, h("span", { class: `kind kind-${e.kind}` }, EXCEPTION_NAMES[e.kind] || e.kind), ` ${time(e.at)} ${e.who || ""} · ${e.what}`),
+    ),
+  );
+
+  const risk = d.at_risk || { orders: [], count: 0 };
+  setText("#risk-count", risk.count ? `(${risk.count})` : "");
+  $("#at-risk").replaceChildren(
+    ...risk.orders.map((r) =>
+      h(
+        "tr",
+        { class: "risk-late", dataset: { allocation: r.allocation_id } },
+        h("td", {}, r.order_number),
+        h("td", {}, r.status),
+        h("td", {}, r.carrier ? `${r.carrier} ${time(r.pickup_at)}` : "—"),
+        h("td", {}, time(r.deadline)),
+        h("td", { class: "num" }, `${r.late_min} min`),
+      ),
+    ),
+  );
+  show("#risk-empty", risk.count === 0);
+
+  renderThroughput(d.throughput || { hours: [], picked_units: [], packed_units: [], shipped_cartons: [] });
 
   const waiting = d.waiting || [];
   $("#waiting").replaceChildren(
@@ -89,7 +206,8 @@ function render(d) {
       ),
     ),
   );
-  setText("#waiting-count", waiting.length ? `(${waiting.length})` : "");
+  const waitingTotal = d.waiting_count ?? waiting.length;
+  setText("#waiting-count", waitingTotal ? `(${waitingTotal})` : "");
   show("#waiting-empty", waiting.length === 0);
 
   const ob = d.outbox || {};
@@ -104,35 +222,67 @@ function render(d) {
 
   const scans = d.scans || {};
   $("#scans").replaceChildren(
-    ...Object.entries(scans).map(([station, n]) => h("div", {}, h("dt", {}, station), h("dd", {}, String(n)))),
+    ...Object.entries(scans).map(([name, n]) => h("div", {}, h("dt", {}, name), h("dd", {}, String(n)))),
     h("div", {}, h("dt", {}, "rejected"), h("dd", { class: d.rejected_scans ? "bad" : "" }, String(d.rejected_scans || 0))),
   );
   setText("#updated-at", new Date().toLocaleTimeString());
 }
 
-async function buildWave() {
-  const ack = await st.ask("build_wave", { release: true });
-  if (!ack.ok) return;
-  flash(true, ack.message);
-  await refresh();
+function renderThroughput(t) {
+  const sum = (xs) => (xs || []).reduce((a, b) => a + b, 0);
+  setText("#picked-today", sum(t.picked_units));
+  setText("#packed-today", sum(t.packed_units));
+  setText("#shipped-today", sum(t.shipped_cartons));
+  const labels = t.hours.map((iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  if (typeof window.Chart !== "function") return; // the page still shows the totals
+  const datasets = [
+    { label: "Units picked", data: t.picked_units, backgroundColor: "#1d4ed8" },
+    { label: "Units packed", data: t.packed_units, backgroundColor: "#15803d" },
+    { label: "Cartons shipped", data: t.shipped_cartons, backgroundColor: "#b45309" },
+  ];
+  if (!chart) {
+    chart = new window.Chart($("#throughput"), {
+      type: "bar",
+      data: { labels, datasets },
+      options: {
+        animation: false,
+        responsive: true,
+        maintainAspectRatio: false,
+        scales: { y: { beginAtZero: true, ticks: { precision: 0, font: { size: 14 } } }, x: { ticks: { font: { size: 14 } } } },
+        plugins: { legend: { labels: { font: { size: 15 } } } },
+      },
+    });
+  } else {
+    chart.data.labels = labels;
+    datasets.forEach((ds, i) => {
+      chart.data.datasets[i].data = ds.data;
+    });
+    chart.update("none");
+  }
 }
 
-async function release(wave) {
-  const ack = await st.ask("release_wave", { wave_id: wave.wave_id });
-  if (!ack.ok) return;
-  flash(true, ack.message);
-  await refresh();
+function waveOptions() {
+  const payload = { release: true, strategy: $("#wave-strategy").value, max_orders: Number($("#wave-max").value) || 20 };
+  const level = $("#wave-level").value;
+  const profile = $("#wave-profile").value;
+  const prio = $("#wave-priority").value;
+  if (level) payload.service_levels = [level];
+  if (profile) payload.profiles = [profile];
+  if (prio !== "") payload.min_priority = Number(prio);
+  return payload;
 }
 
-async function retryDead() {
-  const ack = await st.ask("retry_outbox", {});
-  if (!ack.ok) return;
-  flash(true, ack.message || `${ack.requeued} event(s) queued again.`);
+async function act(event, payload) {
+  const ack = await st.ask(event, payload);
+  if (!ack.ok) return ack;
+  flash(true, ack.message || "Done.");
   await refresh();
+  return ack;
 }
 
-$("#build-wave").addEventListener("click", () => st.run(buildWave));
-$("#retry-dead").addEventListener("click", () => st.run(retryDead));
+$("#build-wave").addEventListener("click", () => st.run(() => act("build_wave", waveOptions())));
+$("#release-due").addEventListener("click", () => st.run(() => act("release_due", {})));
+$("#retry-dead").addEventListener("click", () => st.run(() => act("retry_outbox", {})));
 
 st.onScan(async (code) => {
   flash("warn", `Nothing to scan on this screen (${code}). Scan a badge to hand over.`);
