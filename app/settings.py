@@ -33,6 +33,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     message_queue: str = ""
     message_queue_channel: str = "dockhand"
+    api_rate_limit: str = "12000 per minute"
     log_format: str = "text"  # "json": one JSON object per line, for log shippers
     # Socket.IO server mode: "gevent" for `dockhand serve`; "threading" for tests' in-process
     # servers. Empty lets Flask-SocketIO pick.

@@ -13,6 +13,7 @@ from app.adapters.config_files import Layout
 from app.adapters.db import repositories as repo
 from app.adapters.db.models import Barcode, Location, Sku, Stock, User
 from app.adapters.db.uow import SessionFactory
+from app.services.auth import hash_secret
 from app.services.clock import Clock
 
 PRODUCTS = [
@@ -56,7 +57,8 @@ def seed_demo(
             raise RuntimeError("this database already has SKUs; seed only an empty database")
         locations = _locations(layout)
         s.add_all(locations)
-        s.add_all(_users())
+        users = _users()
+        s.add_all(users)
         s.flush()
         picks = [loc for loc in locations if loc.kind == "pick"]
         reserves = [loc for loc in locations if loc.kind == "reserve"]
@@ -98,7 +100,7 @@ def seed_demo(
                     now=now,
                 )
                 units += qty
-        report = SeedReport(sku_count, len(locations), units, len(_users()))
+        report = SeedReport(sku_count, len(locations), units, len(users))
         # The initial load is not news for the OMS: it reads /api/v1/inventory to start.
         s.info.pop("available_changed", None)
         tx.commit()
@@ -130,7 +132,13 @@ def _locations(layout: Layout) -> list[Location]:
     return out
 
 
+DEMO_PIN = "1234"  # floor roles
+DEMO_PASSWORD = "dockhand"  # supervisors and admins
+
+
 def _users() -> list[User]:
+    # One hash per secret for the whole demo crew: argon2 is slow on purpose.
+    pin_hash, password_hash = hash_secret(DEMO_PIN), hash_secret(DEMO_PASSWORD)
     people: list[tuple[str, str, str]] = [
         ("U0001", "Sam Supervisor", "supervisor"),
         ("U0002", "Alex Admin", "admin"),
@@ -138,7 +146,15 @@ def _users() -> list[User]:
     people += [(f"U{10 + i:04d}", f"Picker {i + 1}", "picker") for i in range(20)]
     people += [(f"U{40 + i:04d}", f"Packer {i + 1}", "packer") for i in range(6)]
     people += [(f"U{60 + i:04d}", f"Shipper {i + 1}", "shipper") for i in range(4)]
-    return [User(badge=b, name=n, role=r) for b, n, r in people]
+    return [
+        User(
+            badge=b,
+            name=n,
+            role=r,
+            pin_hash=password_hash if r in ("supervisor", "admin") else pin_hash,
+        )
+        for b, n, r in people
+    ]
 
 
 def describe(report: SeedReport) -> dict[str, Any]:

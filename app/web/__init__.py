@@ -9,6 +9,7 @@ def register_web(app: Flask) -> None:
     from app.web.health import health
     from app.web.home import home
     from app.web.metrics import register_metrics
+    from app.web.security import register_security
     from app.web.openapi import docs
 
     app.register_blueprint(api)
@@ -17,3 +18,4 @@ def register_web(app: Flask) -> None:
     app.register_blueprint(docs)
     register_errors(app)
     register_metrics(app)
+    register_security(app)

@@ -1,0 +1,108 @@
+"""Who may work a station: badge plus PIN for floor roles, a password for supervisors and
+admins, both stored as argon2 hashes. Repeated failures lock the badge for a while."""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.adapters.db.models import User
+from app.adapters.db.models_security import AuditEntry
+from app.adapters.db.uow import SessionFactory
+from app.services.errors import ServiceError
+
+HASHER = PasswordHasher()
+# Verifying against this keeps an unknown badge as slow as a known one.
+_DUMMY = HASHER.hash("not-a-pin")
+MAX_FAILURES = 5
+LOCK_S = 300.0
+PRIVILEGED = {"supervisor", "admin"}
+
+
+@dataclass(frozen=True)
+class SignedIn:
+    badge: str
+    name: str
+    role: str
+
+
+class _Failures:
+    """Failed sign-ins per badge in this process (a lock survives a page reload, not a
+    restart; several workers each count their own)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._log: dict[str, list[float]] = {}
+
+    def locked(self, badge: str, now: float) -> bool:
+        with self._lock:
+            recent = [t for t in self._log.get(badge, []) if now - t < LOCK_S]
+            self._log[badge] = recent
+            return len(recent) >= MAX_FAILURES
+
+    def add(self, badge: str, now: float) -> None:
+        with self._lock:
+            self._log.setdefault(badge, []).append(now)
+
+    def clear(self, badge: str) -> None:
+        with self._lock:
+            self._log.pop(badge, None)
+
+
+FAILURES = _Failures()
+
+
+def hash_secret(secret: str) -> str:
+    return HASHER.hash(secret)
+
+
+def authenticate(
+    badge: str, secret: str, roles: frozenset[str], station: str, uow: SessionFactory
+) -> SignedIn:
+    now = time.monotonic()
+    if FAILURES.locked(badge, now):
+        raise ServiceError(
+            f"Too many wrong PINs for {badge}: wait five minutes or ask a supervisor.", "pin"
+        )
+    with uow() as tx:
+        user = tx.session.scalars(
+            select(User).where(User.badge == badge, User.active.is_(True))
+        ).first()
+        stored = user.pin_hash if user is not None else None
+        try:
+            HASHER.verify(stored or _DUMMY, secret or "")
+            ok = stored is not None
+        except (VerificationError, InvalidHashError):
+            ok = False
+        if user is None or not ok:
+            FAILURES.add(badge, now)
+            what = "password" if user is not None and user.role in PRIVILEGED else "PIN"
+            raise ServiceError(f"Badge {badge} and this {what} do not match.", "pin")
+        if user.role not in roles:
+            raise ServiceError(
+                f"{user.name} ({user.role}) may not work the {station} station.", "badge"
+            )
+        FAILURES.clear(badge)
+        signed = SignedIn(user.badge, user.name, user.role)
+        if user.role in PRIVILEGED:
+            audit(tx.session, user.badge, "sign_in", {"station": station})
+            tx.commit()
+        return signed
+
+
+def audit(s: Session, actor: str, action: str, detail: dict[str, Any] | None = None) -> None:
+    """Inside the caller's transaction, so the entry and the action commit together."""
+    s.add(AuditEntry(actor=actor, action=action, detail=detail))
+
+
+def record(uow: SessionFactory, actor: str, action: str, detail: dict[str, Any]) -> None:
+    with uow() as tx:
+        audit(tx.session, actor, action, detail)
+        tx.commit()
