@@ -39,6 +39,11 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("--report", help="also write the row errors to this CSV file")
 
     sub.add_parser(
+        "cartonize",
+        help="carton benchmark instances in, results out (`dockhand cartonize --help`)",
+        add_help=False,
+    )
+    sub.add_parser(
         "demo-oms",
         help="a simulated upstream OMS (its own HTTP server); "
         "`dockhand demo-oms --help` lists its options",
@@ -69,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.demo.oms_server import main as oms_main
 
         return oms_main(argv[1:])
+    if argv[:1] == ["cartonize"]:
+        from app.cartonize import main as cartonize_main
+
+        return cartonize_main(argv[1:])
     args = _parser().parse_args(argv)
     if args.command == "serve":
         if args.workers > 1:

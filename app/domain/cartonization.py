@@ -12,8 +12,11 @@ portfolio of deterministic constructions) answer two questions, "does all of thi
 carton" and "what is the most of this that fits in that carton". The order is then packed in the
 smallest carton that takes it all; failing that, greedily (fill the carton that takes the most
 volume, repeat), after which each carton is downsized to the smallest catalog carton that still
-takes its contents, and carton combinations with fewer cartons or less volume are tried within a
-fixed budget of constructions. Everything is deterministic: the same order gives the same answer.
+takes its contents, and carton combinations with fewer cartons or less volume are tried (fewest
+cartons, then cheapest / smallest first, each filled depth first) within a fixed work budget.
+`single_box` runs a wider portfolio plus seeded randomised restarts. Finally every unit is let
+down onto what is under it, so none is left resting on nothing. Everything is deterministic (the
+restarts use fixed seeds): the same order gives the same answer.
 
 Integers throughout: millimetres and grams. Pure: no I/O, no clock.
 """
@@ -134,11 +137,12 @@ class Cartonization:
 
 @dataclass(frozen=True)
 class Limits:
-    """Work budgets, counted in units offered to single-container constructions (a
-    construction's cost grows with its units; deterministic, unlike a clock). `search` bounds
+    """Work budgets, counted in units offered to single-container constructions, plus a square
+    term for big ones (see `_effort`; deterministic, unlike a clock). `search` bounds
     the carton-combination search of `cartonize` mode. Orders of more than `large` units use
     only the first two strategies of the portfolio, and search nothing past the greedy answer
-    beyond `max_search_cartons` cartons. `single_box` mode runs its whole portfolio, then up to
+    beyond `max_search_cartons` cartons, nor counts with more than `max_combinations` carton
+    combinations. `single_box` mode runs its whole portfolio, then up to
     `restarts` randomised restarts while its units offered stay within `single`."""
 
     search: int = 60_000
@@ -147,9 +151,10 @@ class Limits:
     single: int = 20_000
     restarts: int = 200
     max_search_cartons: int = 12
+    max_combinations: int = 5_000
 
 
-# The portfolio, most often successful first: `pack_all` stops at the first that fits all.
+# The portfolio, most often successful first: `holds` stops at the first that fits all.
 PORTFOLIO: tuple[Strategy, ...] = (
     Strategy("space", "volume", True),
     Strategy("item", order="volume"),
@@ -172,12 +177,12 @@ SINGLE: tuple[Strategy, ...] = (
 )
 # Tried too when the question is whether everything fits and the portfolio said no.
 EXTRA: tuple[Strategy, ...] = (
-    Strategy("space", "volume", True, anchor="row"),
-    Strategy("space", "fit", True, anchor="row"),
+    Strategy("space", "volume", True, anchor="row", stack=False),
+    Strategy("space", "fit", True, anchor="corner", stack=False),
+    Strategy("space", "fit", True, anchor="row", stack=False),
     Strategy("item", order="volume", anchor="wall"),
+    Strategy("space", "volume", True, anchor="row"),
     Strategy("space", "fit", False),
-    Strategy("space", "fit", True, anchor="corner"),
-    Strategy("space", "volume", False),
 )
 
 
@@ -219,6 +224,7 @@ class _Problem:
     memo: dict[tuple[int, tuple[int, ...]], list[tuple[list[Placed], list[int]]]] = field(
         default_factory=dict
     )
+    dead: set[tuple[tuple[int, ...], tuple[int, ...]]] = field(default_factory=set)
 
     def volume(self, demand: Sequence[int]) -> int:
         return sum(k.volume * d for k, d in zip(self.kinds, demand, strict=True))
@@ -245,7 +251,7 @@ class _Problem:
         c = self.cartons[ci]
         found: dict[tuple[int, ...], tuple[int, list[Placed], list[int]]] = {}
         for strategy in self.portfolio:
-            self.work += sum(demand)
+            self.work += _effort(demand)
             placed, left = construct(c.inner, c.payload, self.kinds, demand, strategy)
             if not any(left):
                 found = {(): (0, placed, left)}
@@ -274,7 +280,7 @@ class _Problem:
             c = self.cartons[ci]
             hit = []
             for strategy in EXTRA if self.portfolio is PORTFOLIO else ():
-                self.work += sum(demand)
+                self.work += _effort(demand)
                 placed, left = construct(c.inner, c.payload, self.kinds, demand, strategy)
                 if not any(left):
                     hit = [(placed, left)]
@@ -284,6 +290,13 @@ class _Problem:
 
 
 _Box = tuple[int, list[Placed]]  # carton index, placements
+
+
+def _effort(demand: Sequence[int]) -> int:
+    """Work units charged for one construction: its units, plus a square term because the
+    free spaces to scan grow with the units placed."""
+    n = sum(demand)
+    return n + n * n // 50
 
 
 def _cost(problem: _Problem, boxes: Sequence[_Box]) -> tuple[int, int, int]:
@@ -346,10 +359,19 @@ def _realise(
 ) -> list[_Box] | None:
     """Fill the cartons of `combo` so that everything goes in, or None. Depth first: which
     carton type to fill next (biggest first), then which of the portfolio's `branch` best
-    outcomes for it to keep."""
+    outcomes for it to keep. Dead ends are remembered; every visit costs one unit of work."""
+    problem.work += 1
+    cartons = [problem.cartons[ci] for ci in combo]
+    if sum(c.inner_volume for c in cartons) < problem.volume(demand) or sum(
+        c.payload for c in cartons
+    ) < problem.weight(demand):
+        return None
     if len(combo) == 1:
         placed = problem.holds(combo[0], demand)
         return None if placed is None else [(combo[0], placed)]
+    state = (tuple(sorted(combo)), tuple(demand))
+    if state in problem.dead:
+        return None
     kinds = sorted(set(combo), key=lambda ci: -problem.cartons[ci].inner_volume)
     for ci in kinds:
         rest = list(combo)
@@ -364,6 +386,7 @@ def _realise(
             boxes = _realise(problem, rest, left, branch)
             if boxes is not None:
                 return [(ci, placed), *boxes]
+    problem.dead.add(state)
     return None
 
 
@@ -376,11 +399,13 @@ def _search(problem: _Problem, demand: Sequence[int], incumbent: list[_Box]) -> 
     weight = problem.weight(demand)
     big = max(c.inner_volume for c in problem.cartons)
     heavy = max(c.payload for c in problem.cartons)
-    lower = max(1, math.ceil(volume / big) if big else 1, math.ceil(weight / heavy) if heavy else 1)
+    lower = max(1, -(-volume // big) if big > 0 else 1, -(-weight // heavy) if heavy > 0 else 1)
     n = len(problem.cartons)
     if best_cost[0] > problem.limits.max_search_cartons:
         return best
     for count in range(lower, best_cost[0] + 1):
+        if math.comb(n + count - 1, count) > problem.limits.max_combinations:
+            continue  # a big catalog: too many combinations of this many cartons to list
         combos = []
         for combo in combinations_with_replacement(range(n), count):
             cartons = [problem.cartons[ci] for ci in combo]
@@ -419,12 +444,15 @@ def cartonize(
     limits: Limits | None = None,
 ) -> Cartonization:
     """Pack `items` into cartons from `catalog` (unlimited supply of each). See the module doc
-    for the two modes. Raises ValueError on an empty catalog or bad dimensions."""
+    for the two modes. Raises ValueError on an empty catalog, bad dimensions or repeated item
+    ids."""
     if not catalog:
         raise ValueError("empty carton catalog")
     for it in items:
         if min(it.dims) <= 0 or it.weight < 0 or it.qty < 0:
             raise ValueError(f"item {it.id!r}: dimensions must be positive, weight and qty >= 0")
+    if len({it.id for it in items}) != len(items):
+        raise ValueError("item ids must be unique")
     cartons = sorted(catalog, key=lambda c: (c.cost or 0, c.inner_volume, c.id))
     kinds = [Kind.of(it.dims, it.orientations(), it.weight) for it in items]
     limits = limits or Limits()

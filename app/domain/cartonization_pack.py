@@ -63,6 +63,8 @@ class Strategy:
     `columns` (space driver): blocks may also be stacked columns, not only floor layers.
     `seed` (space driver): when not 0, each move is drawn from the three best by the score
     (a seeded, so repeatable, random choice): for multi-start search.
+    `stack` (space driver): blocks may be more than one unit high; without it every block is a
+    single layer, so each layer's height is chosen afresh.
     """
 
     driver: str = "space"
@@ -72,6 +74,7 @@ class Strategy:
     anchor: str = "floor"
     columns: bool = False
     seed: int = 0
+    stack: bool = True
 
 
 def orientations(
@@ -246,6 +249,7 @@ def _construct_space(
     use_blocks = strategy.blocks
     shapes = (False, True) if strategy.columns else (False,)
     rng = Random(strategy.seed) if strategy.seed else None
+    stack = strategy.stack
     nk = len(kinds)
     weights = [k.weight for k in kinds]
     vols = [k.volume for k in kinds]
@@ -271,7 +275,7 @@ def _construct_space(
                     continue
                 for col in shapes:
                     if use_blocks and r > 1:
-                        nx, ny, nz = _block(a, b, c, sx, sy, sz, r, col)
+                        nx, ny, nz = _block(a, b, c, sx, sy, sz if stack else c, r, col)
                     else:
                         nx = ny = nz = 1
                     n = nx * ny * nz

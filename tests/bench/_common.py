@@ -34,8 +34,15 @@ def deep_stock_warehouse(url: str, units_per_bin: int = 100_000, skus: int = 200
     uow = SessionFactory(make_engine(url))
     with uow() as tx:
         for stock in tx.session.scalars(select(Stock)).all():
-            repo.move_stock(tx.session, stock, on_hand_delta=units_per_bin, reason="receipt",
-                            reference="bench", actor="bench", now=datetime.now(UTC))
+            repo.move_stock(
+                tx.session,
+                stock,
+                on_hand_delta=units_per_bin,
+                reason="receipt",
+                reference="bench",
+                actor="bench",
+                now=datetime.now(UTC),
+            )
         tx.session.info.pop("available_changed", None)
         tx.commit()
     uow.engine.dispose()
@@ -46,11 +53,15 @@ class LiveServer:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKHAND_")}
-        env.update({"DOCKHAND_DATABASE_URL": url, "DOCKHAND_OMS_SECRET": secret,
-                    **(extra_env or {})})
+        env.update(
+            {"DOCKHAND_DATABASE_URL": url, "DOCKHAND_OMS_SECRET": secret, **(extra_env or {})}
+        )
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
-            env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
