@@ -3,24 +3,33 @@
     decode_image(image) -> list[Decoded]
 
 `image` is a numpy array (grey, BGR or BGRA), the encoded bytes of an image file, or a path.
+The answer lists the barcodes found, most prominent first, and is empty when there is none.
 
 The work is a cascade, cheapest first, that stops at the first confident answer:
 
-1. zxing-cpp on the grey image as it is (all orientations, its own downscaling). On a typical
-   frame this is the only step, so the median cost is one zxing-cpp call (about 1 ms for a
-   640×480 frame). Its EAN/UPC results must carry a valid GS1 check digit.
-2. Only when step 1 finds nothing, OpenCV variants of the image (CLAHE local contrast, unsharp
-   masking, background flattening, 2× upscaling of small images, an inverted copy) are each fed
-   to zxing-cpp (two binarizers) and to zbar (pyzbar). Every read is a vote for its text; a
-   text is reported only when the votes agree: zxing-cpp and zbar both read it, or zxing-cpp
-   read it on two different variants. Reed-Solomon protected symbols (QR, Data Matrix, Aztec,
-   PDF417) need only one zxing-cpp read. zbar alone never decides: it misreads EAN/UPC with a
-   valid check digit often enough on enhanced images, and it guesses QR character sets.
+1. zxing-cpp on the grey image as it is (all orientations, its own downscaling). On most
+   frames this is the only step, so the median cost is one zxing-cpp call (about 1.5 ms for a
+   640×480 frame). Its reads are taken when they are strong: a matrix symbol (Reed-Solomon
+   corrected), or a linear one read across 5 or more scan lines. Wrong linear reads, EAN/UPC
+   numbers with a valid check digit included, come from 1-4 lines. Two different numbers read
+   from the same bars (it happens on tilted EAN-13s) go to zbar as referee. ITF, UPC-E and
+   EAN-8 reads on tilted bars are re-read with the bars made upright: a scan line leaving the
+   bars early can end an ITF short, or find a UPC-E inside an EAN-13, with nothing looking
+   wrong.
+2. Only when step 1 has nothing confident, OpenCV variants of the image (CLAHE local contrast,
+   2× cubic upscaling of small images, background flattening, unsharp masking, inversion for
+   light-on-dark symbols) go to zxing-cpp (two binarizers) and zbar (pyzbar), in a fixed
+   order. Every read is a vote for its text and a text is reported once the votes settle it:
+   zxing-cpp and zbar agree; or zxing-cpp read it strongly on two different variants; or one
+   zxing-cpp read of a matrix symbol; or zbar alone on an EAN/UPC read over 20+ scan lines of
+   an image whose bar widths were left alone (not sharpened nor flattened: zbar then misreads
+   EAN/UPC consistently).
+   `budget_ms` caps this step.
 
 Texts are reported in the symbology's natural form: UPC-A as 12 digits, UPC-E as 8, EAN-13 as
 13 (an EAN-13 that starts with 0 is a UPC-A symbol and is reported as one). Every EAN/UPC also
-carries `gtin14` (zero-padded GTIN, UPC-E expanded) so different decoders' answers compare
-equal. GS1 content keeps its GS (0x1d) separators; AIM symbology identifiers are stripped.
+carries `gtin14` (zero-padded GTIN-14, UPC-E expanded), the form to compare and look up. GS1
+content keeps its GS (0x1d) separators; AIM symbology identifiers (]C1, ]d2, …) are stripped.
 """
 
 from __future__ import annotations
@@ -49,6 +58,8 @@ Quad: TypeAlias = tuple[tuple[float, float], ...]
 RETAIL_FORMATS = frozenset({"ean13", "ean8", "upca", "upce"})
 # Symbologies with Reed-Solomon error correction: a misread there is vanishingly rare.
 _ECC_FORMATS = frozenset({"qrcode", "microqr", "rmqr", "datamatrix", "aztec", "pdf417", "maxicode"})
+# Linear symbologies whose data carry a mandatory check character.
+_CHECKED_FORMATS = RETAIL_FORMATS | {"code128", "databar", "databar-expanded", "databar-limited"}
 # Shorter reads of these are mostly noise (a single Code 39 "T" on a textured background).
 _MIN_LENGTH = {"itf": 6, "code39": 3, "code93": 3, "code128": 2, "codabar": 4}
 
@@ -101,9 +112,7 @@ _ZBAR_NAMES = {
     "CODE93": "code93",
     "CODE128": "code128",
     "QRCODE": "qrcode",
-    "DATABAR": "databar",
-    "DATABAR_EXP": "databar-expanded",
-}
+}  # not zbar's DataBar: its decoder trips internal assertions on photos (zxing-cpp reads it)
 # AIM symbology identifiers that announce GS1 / AIM content (]C1 GS1-128, ]e0 DataBar,
 # ]d2 GS1 DataMatrix, ]Q3 GS1 QR, ]J1 GS1 DotCode): never part of the data.
 _AIM_PREFIX = re.compile(r"^\](?:C1|e0|d2|Q3|J1)")
@@ -233,11 +242,6 @@ def normalise_retail(text: str, fmt: str) -> tuple[str, str, str] | None:
     return text, fmt, text.zfill(14)
 
 
-def _clean_text(text: str) -> str:
-    text = _AIM_PREFIX.sub("", text, count=1)
-    return text
-
-
 def make_decoded(text: str, fmt: str, stage: str = "") -> Decoded | None:
     """A Decoded for a raw decoder read, or None when the read fails the sanity checks."""
     if fmt in RETAIL_FORMATS:
@@ -245,7 +249,7 @@ def make_decoded(text: str, fmt: str, stage: str = "") -> Decoded | None:
         if norm is None:
             return None
         return Decoded(norm[0], norm[1], norm[2], stage)
-    text = _clean_text(text)
+    text = _AIM_PREFIX.sub("", text, count=1)
     if len(text) < _MIN_LENGTH.get(fmt, 1):
         return None
     if fmt == "itf" and (not text.isdigit() or len(text) % 2):
@@ -258,7 +262,9 @@ def make_decoded(text: str, fmt: str, stage: str = "") -> Decoded | None:
 
 
 def load_gray(image: ImageInput) -> Gray:
-    """An 8-bit single-channel copy of `image` (array, encoded bytes, or a file path)."""
+    """`image` (array, encoded bytes, or a file path) as an 8-bit single-channel array.
+
+    Never modifies its input; a grey uint8 array comes back as it is (made contiguous)."""
     if isinstance(image, np.ndarray):
         return _array_to_gray(image)
     if isinstance(image, (bytes, bytearray, memoryview)):
@@ -280,6 +286,8 @@ def _array_to_gray(arr: NDArray[Any]) -> Gray:
     if arr.dtype != np.uint8:
         if arr.dtype == np.bool_:
             arr = arr.astype(np.uint8) * 255
+        elif arr.dtype == np.uint16:
+            arr = (arr >> 8).astype(np.uint8)
         else:
             f = arr.astype(np.float64)
             lo, hi = float(f.min()), float(f.max())
@@ -334,6 +342,9 @@ class _Read:
 
 
 _ZX_FORMAT_SET = zxingcpp.barcode_formats_from_str(_ZX_FORMATS)
+_LINEAR_FORMAT_SET = zxingcpp.barcode_formats_from_str(
+    "EAN13,EAN8,UPCA,UPCE,Code128,ITF,Code39,Code93,DataBar,DataBarExp,DataBarLtd"
+)
 
 
 def _zx_name(fmt: Any) -> str:
@@ -372,9 +383,22 @@ def _zxing(
             for pt in (p.top_left, p.top_right, p.bottom_right, p.bottom_left)
         ]
         quad = tuple((x / scale, y / scale) for x, y in corners)
-        lines = float("inf") if dec.format in _ECC_FORMATS else _height(tuple(corners)) + 1.0
+        if dec.format in _ECC_FORMATS:
+            lines = float("inf")
+        elif dec.format in RETAIL_FORMATS and _edge_to_edge(corners, img.shape[:2]):
+            lines = 0.0  # no room for the quiet zones an EAN/UPC needs: a texture, say
+        else:
+            lines = _height(tuple(corners)) + 1.0
         out.append(_Read(dec, "zxing", variant, quad, lines))
     return out
+
+
+def _edge_to_edge(corners: list[tuple[float, float]], shape: tuple[int, ...]) -> bool:
+    """Does a read span the whole image, border to border? A fine regular grating (a grille,
+    corrugated board) can decode as an EAN/UPC that way; a real one has quiet zones."""
+    xs, ys = [x for x, _ in corners], [y for _, y in corners]
+    rows, cols = shape[0], shape[1]
+    return (min(xs) <= 1 and max(xs) >= cols - 2) or (min(ys) <= 1 and max(ys) >= rows - 2)
 
 
 _ZBAR_SYMBOLS = (
@@ -422,6 +446,40 @@ def _flatten(img: Gray) -> Gray:
     return np.asarray(cv2.divide(img, background, scale=255), np.uint8)
 
 
+def _rotate(img: Gray, degrees: float) -> Gray:
+    """`img` turned counter-clockwise by `degrees` on a canvas that holds all of it."""
+    h, w = img.shape[:2]
+    m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), degrees, 1.0)
+    cos, sin = abs(m[0, 0]), abs(m[0, 1])
+    nw, nh = int(h * sin + w * cos + 0.5), int(h * cos + w * sin + 0.5)
+    m[0, 2] += nw / 2.0 - w / 2.0
+    m[1, 2] += nh / 2.0 - h / 2.0
+    border = int(np.median(img))
+    return np.asarray(cv2.warpAffine(img, m, (nw, nh), borderValue=border), np.uint8)
+
+
+def _bar_tilt(gray: Gray, quad: Quad) -> float:
+    """The angle (degrees, for _rotate) that makes the bars under `quad` upright: the mean
+    gradient orientation (structure tensor) over the box, widened across the bars' length
+    because a cut-short read covers only part of the symbol."""
+    q = np.asarray(quad, dtype=np.float64)
+    (x0, y0), (x1, y1) = q.min(axis=0), q.max(axis=0)
+    w, h = x1 - x0, y1 - y0
+    if w < h:  # a vertical scan: the symbol lies on its side; measure in that frame
+        x0, x1 = x0 - w, x1 + w
+    else:
+        y0, y1 = y0 - max(h, 8.0), y1 + max(h, 8.0)
+    rows, cols = gray.shape[:2]
+    crop = gray[max(0, int(y0)) : min(rows, int(y1) + 1), max(0, int(x0)) : min(cols, int(x1) + 1)]
+    if crop.size < 16:
+        return 0.0
+    f = crop.astype(np.float32)
+    gx = cv2.Sobel(f, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(f, cv2.CV_32F, 0, 1, ksize=3)
+    jxx, jyy, jxy = float((gx * gx).sum()), float((gy * gy).sum()), float((gx * gy).sum())
+    return 0.5 * float(np.degrees(np.arctan2(2.0 * jxy, jxx - jyy)))
+
+
 def _resize(img: Gray, f: float) -> Gray:
     if f == 1.0:
         return img
@@ -429,9 +487,10 @@ def _resize(img: Gray, f: float) -> Gray:
     return np.asarray(cv2.resize(img, None, fx=f, fy=f, interpolation=interp), np.uint8)
 
 
-# Escalation works on images no larger than this (longer side); zxing-cpp's first pass has
-# already seen the full resolution. Smaller ones are also tried at twice the size: thin bars
-# of 2-pixel modules resolve better for both decoders after a cubic upscale.
+# The cascade works on images no larger than this (longer side), area-downscaled: a phone
+# photo's barcode is large enough at that size and zxing-cpp is 15× faster there. A larger
+# image gets one zxing-cpp pass at full resolution before the escalation. Smaller images are
+# also tried at twice the size: bars of 2-pixel modules resolve better after a cubic upscale.
 _MAX_WORK_SIDE = 1600
 _UPSCALE_BELOW = 1000
 
@@ -449,7 +508,8 @@ _STEPS: tuple[tuple[str, str], ...] = (
     ("clahe", "zxing"),
     ("clahe", "zxing-gh"),
     ("clahe", "zbar"),
-    ("gray", "zxing-invert"),
+    ("inv", "zxing"),
+    ("inv", "zbar"),
     ("up-clahe", "zxing"),
     ("up-clahe", "zxing-gh"),
     ("up-clahe", "zbar"),
@@ -459,10 +519,13 @@ _STEPS: tuple[tuple[str, str], ...] = (
     ("up-sharp", "zxing"),
 )
 # Variants that keep bar widths: zbar may decide alone there (see _zbar_alone_ok).
-_GENTLE = frozenset({"gray", "clahe", "up-clahe"})
+_GENTLE = frozenset({"gray", "clahe", "up-clahe", "inv"})
 _ZBAR_MIN_LINES = 20.0  # zbar deciding alone
 _ZBAR_STRONG_LINES = 3.0  # zbar confirming zxing-cpp
 _ZX_MIN_LINES = 5.0
+_MAX_TILT = 5.0  # degrees of bar tilt beyond which a partial-prone read is re-read upright
+# Short or variable-length linear symbols that a scan line can "find" in part of another.
+_PARTIAL_PRONE = frozenset({"itf", "upce", "ean8"})
 
 
 @dataclass(frozen=True)
@@ -482,6 +545,7 @@ class _Cascade:
         self.up_f = 2.0 if side * self.work_scale < _UPSCALE_BELOW else 1.0
         self._variants: dict[str, _Variant | None] = {}
         self._zbar_reads: dict[str, list[_Read]] = {}
+        self._upright_reads: dict[int, dict[str, tuple[str, str]]] = {}
         self.votes: dict[str, list[_Read]] = {}
 
     def variant(self, name: str) -> _Variant | None:
@@ -514,6 +578,8 @@ class _Cascade:
             return _Variant(_unsharp(work.image), ws, 1.0)
         if name == "flat":
             return _Variant(_flatten(work.image), ws, 1.0)
+        if name == "inv":  # light bars on a dark ground
+            return _Variant(np.asarray(255 - work.image, np.uint8), ws, 1.0)
         raise KeyError(name)
 
     def over_budget(self) -> bool:
@@ -522,11 +588,16 @@ class _Cascade:
         return (time.perf_counter() - self.t0) * 1000.0 > self.budget_ms
 
     def run(self) -> list[Decoded]:
-        first = _zxing(self.gray, "gray")
-        kept = self.resolve([r for r in first if _strong(r)])
+        work = self.variant("gray")
+        assert work is not None
+        first = _zxing(work.image, "gray", work.scale)
+        kept = self.settle([r for r in first if _strong(r)])
+        if not kept and work.scale < 1.0:  # a large image: now at full resolution
+            first += _zxing(self.gray, "full", try_downscale=False)
+            kept = self.settle([r for r in first if _strong(r)])
         if kept:
             return _finalise([_Read(r.decoded, r.engine, "zxing:gray", r.quad) for r in kept])
-        self.add(first)  # thin reads: votes that the steps below may confirm
+        self.add(first)  # thin or disputed reads: votes that the steps below may confirm
         for name, decoder in _STEPS:
             if self.over_budget():
                 break
@@ -535,8 +606,6 @@ class _Cascade:
                 continue
             if decoder == "zbar":
                 reads = self.zbar(name)
-            elif decoder == "zxing-invert":
-                reads = _zxing(v.image, name + "+invert", v.scale, try_invert=True)
             else:
                 gh = decoder == "zxing-gh"
                 reads = _zxing(
@@ -546,10 +615,14 @@ class _Cascade:
                     binarizer=_GH if gh else _LA,
                     try_downscale=v.upscale == 1.0,
                 )
-            accepted = self.add(reads)
+            accepted = self.settle(self.add(reads))
             if accepted:
-                return _finalise(_drop_partial_itf(accepted))
+                return _finalise(accepted)
         return []
+
+    def settle(self, reads: list[_Read]) -> list[_Read]:
+        """The reads that survive the checks for wrong linear reads."""
+        return self.check_tilted(self.resolve(reads))
 
     def zbar(self, name: str) -> list[_Read]:
         if name not in self._zbar_reads:
@@ -575,6 +648,57 @@ class _Cascade:
                     ]
             reads = [r for r in reads if r not in group or r in keep]
         return _drop_partial_itf(reads)
+
+    def check_tilted(self, reads: list[_Read]) -> list[_Read]:
+        """Re-read linear symbols prone to partial reads when their bars are tilted. A scan
+        line crossing tilted bars leaves the symbol early and may still end in a valid-looking
+        pattern: a 14-digit ITF comes out as 6, 8 or 10 digits (zbar cuts it the same way),
+        and a UPC-E or EAN-8 "appears" inside part of an EAN-13, check digit and all. Such a
+        read stands if a re-read with the bars made upright finds it (or, for UPC-E / EAN-8,
+        zbar reads it too); an ITF is replaced by the longer code it is part of; otherwise it
+        is dropped."""
+        out: list[_Read] = []
+        for r in reads:
+            if r.decoded.format not in _PARTIAL_PRONE or r.quad is None:
+                out.append(r)
+                continue
+            angle = _bar_tilt(self.gray, r.quad)
+            off_axis = (angle + 45.0) % 90.0 - 45.0  # tilt against the row or column scanned
+            if abs(off_axis) < _MAX_TILT:
+                out.append(r)
+                continue
+            upright = self._upright(round(angle))
+            key = _vote_key(r.decoded)
+            if key in upright:
+                out.append(r)
+            elif r.decoded.format == "itf":
+                longer = [t for t in upright.values() if t[1] == "itf" and key in t[0]]
+                if longer:
+                    text = max((t[0] for t in longer), key=len)
+                    out.append(_Read(Decoded(text, "itf", None), r.engine, r.variant, None))
+            elif key in {_vote_key(z.decoded) for z in self.zbar("gray")}:
+                out.append(r)
+        return _drop_partial_itf(out)
+
+    def _upright(self, angle: int) -> dict[str, tuple[str, str]]:
+        """Linear reads (vote key -> text, format) of the image turned by `angle`."""
+        if angle not in self._upright_reads:
+            work = self.variant("gray")
+            assert work is not None
+            found = zxingcpp.read_barcodes(
+                _rotate(work.image, float(angle)),
+                formats=_LINEAR_FORMAT_SET,
+                text_mode=zxingcpp.TextMode.Plain,
+                try_rotate=False,
+                try_invert=False,
+            )
+            reads = {}
+            for b in found:
+                d = make_decoded(b.text, _zx_name(b.format)) if b.valid else None
+                if d is not None:
+                    reads[_vote_key(d)] = (d.text, d.format)
+            self._upright_reads[angle] = reads
+        return self._upright_reads[angle]
 
     def add(self, reads: Iterable[_Read]) -> list[_Read]:
         """Record the votes of one step; the texts confirmed so far."""
@@ -612,15 +736,15 @@ def _strong(r: _Read) -> bool:
 
 
 def _confirmed(rs: Sequence[_Read]) -> bool:
-    """Do the votes for one text settle it? zxing-cpp and zbar agree (one of them over
-    several scan lines); or zxing-cpp read it, strongly, on two different image variants;
-    or a single zxing-cpp read of an error-corrected symbol; or zbar alone, see
-    _zbar_alone_ok."""
+    """Do the votes for one text settle it? zxing-cpp and zbar agree (on a symbology with a
+    check digit, or one of them over several scan lines); or zxing-cpp read it, strongly, on
+    two different image variants; or a single zxing-cpp read of an error-corrected symbol; or
+    zbar alone, see _zbar_alone_ok."""
     zx = [r for r in rs if r.engine == "zxing"]
     zb = [r for r in rs if r.engine == "zbar"]
     if any(r.decoded.format in _ECC_FORMATS for r in zx):
         return True
-    if zx and zb and any(_strong(r) for r in (*zx, *zb)):
+    if zx and zb and (zx[0].decoded.format in _CHECKED_FORMATS or any(map(_strong, (*zx, *zb)))):
         return True
     if len({r.variant.split("+")[0] for r in zx if _strong(r)}) >= 2:
         return True
