@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 from flask import Flask, current_app
 
+from app.adapters.carriers import build_gateways
+from app.adapters.carriers.config import karrio_settings_from_env, load_shop_policy
 from app.adapters.config_files import load_carriers, load_cartons
 from app.adapters.db.engine import make_engine
 from app.adapters.db.group_commit import GroupCommitter
 from app.adapters.db.uow import SessionFactory
+from app.adapters.printers import load_station_printers
 from app.domain.weighing import Tolerance
 from app.services.clock import Clock, system_clock
 from app.services.outbox import OutboxPolicy
@@ -49,7 +53,13 @@ def build_container(settings: Settings, clock: Clock = system_clock) -> Containe
         writer=GroupCommitter(uow, clock),
         clock=clock,
         pack=PackContext(cartons=cartons, dunnage_g=settings.dunnage_g),
-        ship=ShipContext(carriers=carriers, ship_from=ship_from),
+        ship=ShipContext(
+            carriers=carriers,
+            ship_from=ship_from,
+            policy=load_shop_policy(settings.config_file("carriers.toml")),
+            gateways=build_gateways(carriers, karrio_settings_from_env(os.environ)),
+            printers=load_station_printers(settings.config_file("stations.toml")),
+        ),
         tolerance=Tolerance(settings.weight_tolerance_g, settings.weight_tolerance_pct),
         outbox_policy=OutboxPolicy(
             settings.outbox_max_attempts,

@@ -180,6 +180,7 @@ def shop(
             request.weight_g,
             request.dims_mm,
             postal_code=request.postal_code,
+            day=request.now.astimezone(policy.tz).date(),
         )
     options: list[RateOption] = []
     for quote in found:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
-from datetime import time
+from datetime import date, time
 from decimal import ROUND_HALF_UP, Decimal
 
 SPEED = {"economy": 0, "standard": 1, "express": 2, "next_day": 3, "freight": -1}
@@ -198,9 +197,10 @@ def quotes(
     weight_g: int,
     dims_mm: tuple[int, int, int],
     postal_code: str = "",
+    day: date | None = None,
 ) -> list[Quote]:
     """Every service that can carry this carton at this level, cheapest first (surcharges
-    included)."""
+    included). With ``day``, each service's dimensional divisor in force that day."""
     found: list[Quote] = []
     for carrier in carriers:
         zone = zone_for(carrier, country, postal_code)
@@ -209,7 +209,8 @@ def quotes(
         for svc in carrier.services:
             if not qualifies(service_level, svc.level):
                 continue
-            billable = billable_weight_g(weight_g, dims_mm, svc.dim_divisor)
+            divisor = divisor_on(svc, day) if day is not None else svc.dim_divisor
+            billable = billable_weight_g(weight_g, dims_mm, divisor)
             band = next((b for b in svc.bands if billable <= b.max_g), None)
             if band is None or zone > len(band.prices_minor):
                 continue

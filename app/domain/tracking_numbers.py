@@ -12,8 +12,9 @@ number is refused before it is stored or printed. The algorithms:
 - FedEx Ground, 15 digits, and the 22-digit "96" barcode whose last 15 digits are the Ground
   number: GS1 mod 10 over the 14 digits (weight 3 on the digit next to the check).
 - USPS IMpb: 22 or 26 digits starting ``91``..``95`` (and the older 20-digit forms, checked
-  as they are or with their implied ``91`` in front), optionally behind the ``420`` + ZIP (5 or 9 digits) routing prefix
-  that the barcode carries: GS1 mod 10 over everything after the routing prefix.
+  as they are or with their implied ``91`` in front), optionally behind the ``420`` + ZIP
+  (5 or 9 digits) routing prefix that the barcode carries: GS1 mod 10 over everything after
+  the routing prefix.
 - UPU S10 (international post): ``LL`` + 8 digits + check + ISO country; weights
   8 6 4 2 3 5 9 7; check = 11 - sum mod 11, with 10 -> 0 and 11 -> 5.
 - DHL Express waybill: 10 (or 11) digits, check = the serial mod 7.

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services import queues, shipping
+from app.services import manifests, queues, shipping
 from stations.common import Ack, Changes, StationNamespace, acked, text_field
 
 
@@ -21,24 +21,122 @@ class ShipNamespace(StationNamespace):
         return {
             "ok": True,
             "carton": shipping.rate_carton(
-                text_field(payload, "code", 64), self.c.uow, self.c.ship
+                text_field(payload, "code", 64), self.c.uow, self.c.ship, self.c.clock
             ),
         }
 
     @acked
     def on_ship(self, payload: Any) -> Ack:
+        user = self.user()
+        code = text_field(payload, "carton", 64)
         carton = shipping.ship_carton(
-            text_field(payload, "carton", 64),
+            code,
             text_field(payload, "service", 40, required=False) or None,
-            self.user(),
+            user,
+            self.c.uow,
+            self.c.clock,
+            self.c.ship,
+            carrier_code=text_field(payload, "carrier", 40, required=False) or None,
+            override_reason=text_field(payload, "override_reason", 200, required=False) or None,
+        )
+        Changes.mark()
+        reprint = bool(carton.get("reprint"))
+        printed = shipping.print_label(
+            carton["carton"],
+            text_field(payload, "station", 40, required=False) or None,
+            user,
+            self.c.uow,
+            self.c.clock,
+            self.c.ship,
+            reprint=reprint,
+        )
+        return {
+            "ok": True,
+            "carton": carton,
+            "label_url": printed["label_url"],
+            "print": printed,
+            "message": _print_message(carton, printed, reprint),
+        }
+
+    @acked
+    def on_reprint(self, payload: Any) -> Ack:
+        user = self.user()
+        code = text_field(payload, "carton", 64)
+        printed = shipping.print_label(
+            code,
+            text_field(payload, "station", 40, required=False) or None,
+            user,
+            self.c.uow,
+            self.c.clock,
+            self.c.ship,
+            reprint=True,
+        )
+        carton = shipping.rate_carton(code, self.c.uow, self.c.ship, self.c.clock)
+        return {
+            "ok": True,
+            "carton": carton,
+            "label_url": printed["label_url"],
+            "print": printed,
+            "message": _print_message(carton, printed, True),
+        }
+
+    @acked
+    def on_void(self, payload: Any) -> Ack:
+        user = self.user()
+        code = text_field(payload, "carton", 64)
+        carton = shipping.void_label(
+            code,
+            user,
+            text_field(payload, "reason", 200, required=False),
             self.c.uow,
             self.c.clock,
             self.c.ship,
         )
         Changes.mark()
+        voided = carton["voided"][0]["tracking_number"]
         return {
             "ok": True,
-            "carton": carton,
-            "label_url": f"/ship/label/{carton['carton']}.pdf",
-            "message": f"Tracking {carton['tracking_number']}: label printed.",
+            "carton": shipping.rate_carton(code, self.c.uow, self.c.ship, self.c.clock),
+            "message": f"Label {voided} voided. Peel it off; the carton can be shipped again.",
         }
+
+    @acked
+    def on_printer_status(self, payload: Any) -> Ack:
+        self.user()
+        station = text_field(payload, "station", 40, required=False) or None
+        return {"ok": True, "printer": shipping.printer_status(station, self.c.ship)}
+
+    @acked
+    def on_close_out_summary(self, payload: Any) -> Ack:
+        self.user()
+        return {
+            "ok": True,
+            "carriers": manifests.close_out_summary(self.c.uow, self.c.clock, self.c.ship),
+        }
+
+    @acked
+    def on_close_out(self, payload: Any) -> Ack:
+        user = self.user()
+        manifest = manifests.close_out(
+            text_field(payload, "carrier", 40), user, self.c.uow, self.c.clock, self.c.ship
+        )
+        Changes.mark()
+        return {
+            "ok": True,
+            "manifest": manifest,
+            "carriers": manifests.close_out_summary(self.c.uow, self.c.clock, self.c.ship),
+            "message": (
+                f"{manifest['carrier']} closed: manifest {manifest['code']}, "
+                f"{manifest['cartons']} cartons. Print it for the driver."
+            ),
+        }
+
+
+def _print_message(carton: dict[str, Any], printed: dict[str, Any], reprint: bool) -> str:
+    tracking = carton.get("tracking_number")
+    head = f"Reprint: tracking {tracking}" if reprint else f"Tracking {tracking}"
+    if printed["format"] == "zpl" and printed["printed"]:
+        return f"{head}: label printed on {printed['printer']}."
+    if printed["format"] == "zpl":
+        return f"{head}: saved, but the printer failed: {printed['error']} Open the PDF instead."
+    return f"{head}: label ready, open the PDF to print."
