@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Integer, cast, extract, func, select
+from sqlalchemy import Integer, cast, extract, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from app.adapters.db.models import (
@@ -421,8 +421,10 @@ def _at_risk(s: Session, now: datetime, cfg: WaveConfig) -> dict[str, Any]:
 
 
 def _hour(col: Any) -> Any:
+    # A literal, not a bound parameter: PostgreSQL must see the SELECT and GROUP BY
+    # expressions as the same expression.
     epoch = cast(extract("epoch", col), Integer)
-    return epoch - epoch % 3600
+    return epoch - epoch % literal_column("3600", Integer)
 
 
 def _throughput(s: Session, now: datetime, day_start: datetime) -> dict[str, Any]:

@@ -46,3 +46,14 @@ def test_one_order_ships_on_postgresql(pg_app: Flask) -> None:
 
 def test_32_concurrent_allocations_never_oversell_one_sku(pg_app: Flask) -> None:
     race_for_one_sku(pg_app, workers=32)
+
+
+def test_the_dashboard_reads_on_postgresql(pg_app: Flask) -> None:
+    from app.services import dashboard
+
+    client = pg_app.test_client()
+    assert signed_post(client, "/api/v1/allocations", allocation_doc()).status_code == 202
+    work_one_order(pg_app)
+    snap = dashboard.snapshot(pg_app.extensions["dockhand"].uow)
+    assert snap["allocations"] == {"shipped": 1}
+    assert sum(snap["throughput"]["picked_units"]) == 3
