@@ -17,8 +17,8 @@ from typing import Any
 
 from app.adapters.scales import Scale, make_scale, stability_filter_for
 from app.domain.scale_protocols import StabilityFilter, dialect_for
-from app.domain.weight_learning import LearningRule
 from app.domain.weighing import OverrideReason, Tolerance, TolerancePolicy, ToleranceRule
+from app.domain.weight_learning import LearningRule
 
 ALL_WEIGH_ROLES = frozenset({"packer", "shipper", "supervisor", "admin"})
 OVERRIDE_ROLES = frozenset({"supervisor", "admin"})
@@ -104,7 +104,7 @@ class WeighConfig:
     stations: Mapping[str, WeighStation]
     default_station: str
     policy: TolerancePolicy
-    learning: LearningRule = LearningRule()
+    learning: LearningRule = field(default_factory=LearningRule)
     reasons: tuple[OverrideReason, ...] = DEFAULT_REASONS
     override_roles: frozenset[str] = OVERRIDE_ROLES
     min_load_g: int = 20

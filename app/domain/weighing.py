@@ -155,6 +155,7 @@ class LiveWeight:
     loaded: bool
     message: str
     unit: str | None = None
+    advice: str = ""  # what to do about it, when something is wrong
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -169,6 +170,7 @@ class LiveWeight:
             "not_settling": self.not_settling,
             "loaded": self.loaded,
             "message": self.message,
+            "advice": self.advice,
             "unit": self.unit,
         }
 
@@ -257,16 +259,15 @@ class ScaleMonitor:
             self._unsettled_since = now_s
         unsettled_s = 0.0 if self._unsettled_since is None else now_s - self._unsettled_since
         not_settling = unsettled_s >= self.not_stable_after_s
-        accepted = self._accepted_gross - self.tare_g if settled else None
+        accepted = None if self._accepted_gross is None else self._accepted_gross - self.tare_g
         message = _status_message(reading)
+        advice = ""
         if not message:
             if settled:
                 message = "Stable." if loaded else "Stable: the scale is empty."
             elif not_settling:
-                message = (
-                    f"Not stable for {unsettled_s:.0f} s: the weight keeps changing. "
-                    + NOT_SETTLING_ADVICE
-                )
+                message = f"Not stable for {unsettled_s:.0f} s: the weight keeps changing."
+                advice = NOT_SETTLING_ADVICE
             else:
                 message = "Not stable yet: waiting for the scale to settle…"
         live = LiveWeight(
@@ -282,6 +283,7 @@ class ScaleMonitor:
             loaded=loaded,
             message=message,
             unit=reading.unit,
+            advice=advice,
         )
         self._last = live
         return live
@@ -297,7 +299,9 @@ class ScaleMonitor:
             raise CaptureRefused(CaptureRefusal.SCALE_FAULT, live.message)
         if live.accepted_g is None:
             if live.not_settling:
-                raise CaptureRefused(CaptureRefusal.NOT_STABLE, live.message)
+                raise CaptureRefused(
+                    CaptureRefusal.NOT_STABLE, f"{live.message} {live.advice}".strip()
+                )
             raise CaptureRefused(
                 CaptureRefusal.NOT_STABLE,
                 "Not stable: the scale has not settled yet. Keep the carton still on it.",

@@ -12,7 +12,7 @@ consistently disagree with the master data, a `weight_proposals` row waits for a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -28,13 +28,6 @@ from app.adapters.db.models_weigh import (
     WeightProposal,
 )
 from app.adapters.db.uow import SessionFactory
-from app.domain.weight_learning import (
-    LearningOutcome,
-    LearningRule,
-    WeightSample,
-    evaluate,
-    implied_unit_mg,
-)
 from app.domain.weighing import (
     OverrideReason,
     OverrideRefused,
@@ -43,6 +36,13 @@ from app.domain.weighing import (
     WeightVerdict,
     check_override,
     reverify_step,
+)
+from app.domain.weight_learning import (
+    LearningOutcome,
+    LearningRule,
+    WeightSample,
+    evaluate,
+    implied_unit_mg,
 )
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
@@ -61,7 +61,7 @@ class WeighContext:
     """What the weigh services need besides the database and the clock."""
 
     policy: TolerancePolicy
-    learning: LearningRule = LearningRule()
+    learning: LearningRule = field(default_factory=LearningRule)
     reasons: tuple[OverrideReason, ...] = ()
     override_roles: frozenset[str] = SUPERVISOR_ROLES
 
@@ -255,10 +255,11 @@ def observe(
     """Record a single-SKU carton's accepted weight; propose a new unit weight when the
     newest observations agree with each other and not with the master data."""
     lines = contents(s, carton)
-    if len(lines) != 1 or lines[0].sku_id is None:
+    sku_id = lines[0].sku_id if len(lines) == 1 else None
+    if sku_id is None:
         return None
     line = lines[0]
-    sku = repo.must_get(s, Sku, line.sku_id)
+    sku = repo.must_get(s, Sku, sku_id)
     packaging_g = carton.expected_weight_g - line.qty * sku.weight_g
     unit_mg = implied_unit_mg(measured_g, packaging_g, line.qty)
     seen = s.scalars(select(WeightObservation).where(WeightObservation.carton_id == carton.id))
@@ -349,8 +350,15 @@ def start_reverify(
         exc.stage = "reverify"
         exc.verify_scans = {}
         exc.verify_problem = None
-        audit(s, "reverify_started", actor=actor, station=station, now=now, carton=carton,
-              exception=exc)
+        audit(
+            s,
+            "reverify_started",
+            actor=actor,
+            station=station,
+            now=now,
+            carton=carton,
+            exception=exc,
+        )
         view = _view(s, carton, ctx)
         tx.commit()
         return view
@@ -410,9 +418,16 @@ def reverify_scan(
             detail={"code": scanned[:64], "result": step.result.value},
         )
         if released:
-            audit(s, "exception_resolved", actor=actor, station=station, now=now,
-                  carton=carton, exception=exc,
-                  detail={"resolution": "reverified", "measured_g": exc.measured_g})
+            audit(
+                s,
+                "exception_resolved",
+                actor=actor,
+                station=station,
+                now=now,
+                carton=carton,
+                exception=exc,
+                detail={"resolution": "reverified", "measured_g": exc.measured_g},
+            )
         log_scan(
             s,
             station="weigh",
@@ -436,8 +451,9 @@ def start_repack(
         s = tx.session
         carton, exc = _exception_for(s, code)
         exc.stage = "repack"
-        audit(s, "repack_started", actor=actor, station=station, now=now, carton=carton,
-              exception=exc)
+        audit(
+            s, "repack_started", actor=actor, station=station, now=now, carton=carton, exception=exc
+        )
         view = _view(s, carton, ctx)
         tx.commit()
         return view
@@ -627,3 +643,10 @@ def audit_trail(
             }
             for a in rows
         ]
+
+
+def qc_overview(actor: str, uow: SessionFactory, ctx: WeighContext) -> dict[str, Any]:
+    """What waits for a supervisor: open weight exceptions and learned weights to decide."""
+    with uow() as tx:
+        require_role(tx.session, actor, ctx.override_roles, "The QC list")
+    return {"exceptions": open_exceptions(uow), "proposals": pending_proposals(uow)}
