@@ -117,7 +117,7 @@ def _msg(outcome: ScanOutcome, state: PickState, scan: ParsedScan) -> str:
         qty=state.qty,
         tote=state.allocation_tote,
         scanned=scan.value,
-        lot=scan.lot,
+        lot=scan.lot or state.bin_lot or "unknown",
         expires_on=scan.expires_on or state.bin_expires_on,
         wanted_lot=state.wanted_lot,
         serial=scan.serial,
@@ -180,7 +180,9 @@ def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
             return _reject(state, ScanOutcome.SERIAL_REQUIRED, scan)
         if scan.serial in state.serials:
             return _reject(state, ScanOutcome.DUPLICATE_SERIAL, scan)
-    serials = state.serials | {scan.serial} if scan.serial is not None else state.serials
+    serials = state.serials
+    if state.serial_required and scan.serial is not None:
+        serials = serials | {scan.serial}
     new = dataclasses.replace(state, picked=state.picked + 1, serials=serials)
     return Step(new, ScanOutcome.ITEM_OK, _progress(new), units_picked=1)
 

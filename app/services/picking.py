@@ -9,6 +9,7 @@ answer. That is what makes the handheld's offline queue safe to replay.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,16 +29,19 @@ from app.adapters.db.models import (
     Wave,
 )
 from app.adapters.db.models_pick import PickUnit
+from app.adapters.db.models_waves import PickBatchTask
 from app.adapters.db.uow import SessionFactory
 from app.domain.allocations import AllocationStatus
 from app.domain.picking import PickState, ScanContext, ScanOutcome, Step, enter_quantity, step
+from app.domain.routing import Geometry
 from app.domain.scanning import ParsedScan, ScanKind, parse_scan
-from app.services.clock import Clock
-from app.services.errors import NotFound, ServiceError
+from app.services.clock import Clock, system_clock
+from app.services.errors import ServiceError
 from app.services.put_back import next_put_back
 from app.services.replies import ScanReply, log_scan, replay
+from app.services.wave_ops import claim_next_task
+from app.services.waves import default_config
 
-FINISHED = {AllocationStatus.SHIPPED.value, AllocationStatus.CANCELLED.value}
 STOPPED = {AllocationStatus.HELD.value, AllocationStatus.CANCELLED.value}
 RECONCILE_MAX = 100
 
@@ -167,10 +171,19 @@ def pick_state(s: Session, task: PickTask, allocation: Allocation) -> PickState:
 # ---------------------------------------------------------------------------- next task
 
 
-def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
-    """Put-backs first, then the picker's active task, else the next open one in route
-    order. Never the same task to two pickers: SKIP LOCKED on PostgreSQL, the single writer
-    on SQLite."""
+@functools.cache
+def _geometry() -> Geometry:
+    return default_config().geometry
+
+
+def next_task(
+    picker: str, uow: SessionFactory, clock: Clock = system_clock
+) -> dict[str, Any] | None:
+    """Put-backs first; then the task in the picker's hand, the next stop of their cart, or
+    the first stop of the best unclaimed cart (wave_ops.claim_next_task: a cart is claimed
+    whole, so no order is split between pickers); then, for tasks in no cart, the next open
+    one in route order. Never the same task to two pickers: SKIP LOCKED on PostgreSQL, the
+    single writer on SQLite."""
     if not picker:
         raise ServiceError("sign in with your badge first", "picker")
     with uow() as tx:
@@ -180,6 +193,11 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
         if put_back is not None:
             tx.commit()
             return put_back
+        claimed = claim_next_task(s, picker, _geometry(), clock())
+        if claimed is not None:
+            view = task_view(s, claimed)
+            tx.commit()
+            return view
         # The picker's own task, unless its order was held or cancelled meanwhile: it waits
         # for the release while the picker gets other work. A short pick's replacement task
         # shares its sequence: the id keeps the older one first.
@@ -225,6 +243,10 @@ def next_task(picker: str, uow: SessionFactory) -> dict[str, Any] | None:
                         [AllocationStatus.RELEASED.value, AllocationStatus.PICKING.value]
                     ),
                     ~taken_by_other,
+                    # Tasks in a cart are handed out with their cart, never one by one.
+                    ~select(PickBatchTask.task_id)
+                    .where(PickBatchTask.task_id == PickTask.id)
+                    .exists(),
                 )
                 .order_by(
                     started_by_me.desc(),
@@ -541,34 +563,6 @@ def picked_event(s: Session, allocation: Allocation, tote: Tote | None) -> dict[
             for ln in allocation.lines
         ],
     }
-
-
-# ---------------------------------------------------------------------------- supervisors
-
-
-def reassign_task(task_id: int, picker: str, uow: SessionFactory) -> dict[str, Any]:
-    """Give an unfinished task (and so its order) to another picker. The first picker's
-    later scans on it, live or replayed from the offline queue, are refused and shown on
-    their reconciliation screen."""
-    with uow() as tx:
-        s = tx.session
-        task = s.get(PickTask, task_id, with_for_update=True)
-        if task is None:
-            raise NotFound(f"no pick task {task_id}", "task_id")
-        if task.status == "done":
-            raise ServiceError(f"task {task_id} is already done", "task_id")
-        for other in s.scalars(
-            select(PickTask).where(
-                PickTask.allocation_pk == task.allocation_pk, PickTask.status != "done"
-            )
-        ):
-            # Discrete picking: the whole order moves, or its units would meet nowhere.
-            other.picker = picker
-            if other.status == "open" and other.id == task.id:
-                other.status = "active"
-        view = task_view(s, task)
-        tx.commit()
-        return view
 
 
 # ---------------------------------------------------------------------------- reconciliation

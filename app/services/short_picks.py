@@ -24,6 +24,7 @@ from app.adapters.db.models import (
     Stock,
 )
 from app.adapters.db.models_pick import CountTask, PickShort
+from app.adapters.db.models_waves import PickBatchTask
 from app.adapters.db.uow import SessionFactory
 from app.domain.short_picks import (
     Bin,
@@ -38,6 +39,8 @@ from app.services.clock import Clock
 from app.services.errors import ServiceError
 from app.services.picking import ScanMeta, run_task_action, settle
 from app.services.replies import ScanReply
+from app.services.wave_ops import resequence_wave
+from app.services.waves import default_config
 
 REFUSALS = {
     ShortRefusal.NOTHING_MISSING: "Every unit is picked: scan the tote instead.",
@@ -227,6 +230,10 @@ def _reallocate(
     each a pick task for the same picker. Returns {stock_id: new task id} and what is left."""
     created: dict[int, int] = {}
     left = plan.missing
+    # The replacement rides on the same cart as the task it replaces.
+    batch_id = s.scalars(
+        select(PickBatchTask.batch_id).where(PickBatchTask.task_id == task.id)
+    ).first()
     for candidate, qty in plan.take:
         stock = repo.must_get(s, Stock, candidate.stock_id)
         if not repo.move_stock(
@@ -255,6 +262,12 @@ def _reallocate(
         )
         s.add(new)
         s.flush()
+        if batch_id is not None:
+            s.add(PickBatchTask(task_id=new.id, batch_id=batch_id))
         created[stock.id] = new.id
         left -= qty
+    if created and batch_id is not None:
+        # The new bins are somewhere else on the route: walk what is left of the cart again.
+        s.flush()
+        resequence_wave(s, task.wave_id, default_config().geometry)
     return created, left

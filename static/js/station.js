@@ -3,7 +3,13 @@
 //
 // Usage (one per page):
 //   const st = station("/pick", { onSignedIn(user, { reconnect }) {...}, onSignedOut() {...} });
-//   st.onScan(async (code) => { const ack = await st.ask("scan", {...}); ... });
+//   st.onScan(async (code, meta) => { const ack = await st.ask("scan", {...}); ... });
+//
+// `meta.entry` says how a code arrived: "scan" (a scanner's keystroke burst), "inject" (text
+// put into the page at once: Android IME / DataWedge intent-style injection), "keyed" (a
+// person typing with no field focused), "form" (the manual entry form) or "camera".
+// The wedge is configured per device (DataWedge prefix/suffix, double-delivery window...):
+// see wedgeConfig() and docs/handheld.md.
 
 /* global io */
 
@@ -95,6 +101,11 @@ function tone(freq, startS, durS, type = "sine", volume = 0.25) {
   osc.stop(t0 + durS + 0.02);
 }
 
+/** A tune: [frequency Hz, start s, duration s, wave, volume?] notes. */
+function play(notes) {
+  for (const [freq, start, dur, type, volume] of notes) tone(freq, start, dur, type, volume);
+}
+
 const SOUNDS = {
   ok: () => tone(1760, 0, 0.09, "sine"), // one high, short beep
   error: () => {
@@ -102,22 +113,65 @@ const SOUNDS = {
     tone(160, 0.28, 0.2, "square", 0.3);
   },
   warn: () => tone(660, 0, 0.18, "triangle"),
+  queued: () => play([[990, 0, 0.05, "triangle"], [990, 0.09, 0.05, "triangle"]]),
 };
-const BUZZ = { ok: 40, error: [150, 80, 150, 80, 150], warn: [80, 60, 80] };
-const ICONS = { ok: "✔", error: "✖", warn: "⚠", info: "ℹ" };
+const BUZZ = { ok: 40, error: [150, 80, 150, 80, 150], warn: [80, 60, 80], queued: [30, 40, 30] };
+
+// One tune and one buzz per scan result, so a picker knows what happened without looking.
+// Results not listed fall back to their banner kind (ok / error / warn).
+export const RESULT_SOUNDS = {
+  location_ok: { notes: [[1320, 0, 0.08, "sine"]], buzz: 40 },
+  item_ok: { notes: [[1760, 0, 0.07, "sine"]], buzz: 30 },
+  tote_ok: { notes: [[1320, 0, 0.07, "sine"], [1760, 0.09, 0.12, "sine"]], buzz: [40, 40, 80] },
+  short_ok: { notes: [[880, 0, 0.1, "triangle"], [660, 0.12, 0.14, "triangle"]], buzz: [60, 50, 60] },
+  wrong_location: {
+    notes: [[220, 0, 0.18, "square", 0.3], [220, 0.24, 0.18, "square", 0.3]],
+    buzz: [200, 100, 200],
+  },
+  wrong_item: {
+    notes: [[160, 0, 0.12, "square", 0.3], [160, 0.16, 0.12, "square", 0.3], [160, 0.32, 0.12, "square", 0.3]],
+    buzz: [120, 60, 120, 60, 120],
+  },
+  over_pick: {
+    notes: [[660, 0, 0.14, "sawtooth", 0.22], [440, 0.16, 0.14, "sawtooth", 0.22], [330, 0.32, 0.2, "sawtooth", 0.22]],
+    buzz: [300, 80, 100],
+  },
+  expired: {
+    notes: [[440, 0, 0.12, "square", 0.28], [220, 0.14, 0.12, "square", 0.28], [440, 0.28, 0.12, "square", 0.28], [220, 0.42, 0.12, "square", 0.28]],
+    buzz: [80, 40, 80, 40, 80, 40, 300],
+  },
+  wrong_lot: {
+    notes: [[520, 0, 0.14, "square", 0.28], [260, 0.17, 0.22, "square", 0.28]],
+    buzz: [80, 40, 80, 40, 240],
+  },
+  on_hold: { notes: [[196, 0, 0.55, "sine", 0.35]], buzz: [600] },
+  cancelled: {
+    notes: [[392, 0, 0.16, "square", 0.3], [330, 0.2, 0.16, "square", 0.3], [262, 0.4, 0.3, "square", 0.3]],
+    buzz: [400, 100, 400],
+  },
+  reassigned: {
+    notes: [[294, 0, 0.3, "triangle", 0.3], [294, 0.38, 0.3, "triangle", 0.3]],
+    buzz: [250, 120, 250],
+  },
+};
+const ICONS = { ok: "✔", error: "✖", warn: "⚠", info: "ℹ", queued: "✉" };
 
 function kindOf(ok) {
   if (ok === true || ok === "ok") return "ok";
-  if (ok === "warn" || ok === "info") return ok;
+  if (ok === "warn" || ok === "info" || ok === "queued") return ok;
   return "error";
 }
 
-/** Set the banner (colour class + icon + text) and, unless quiet, beep and vibrate. */
-export function flash(ok, message, { quiet = false } = {}) {
+/**
+ * Set the banner (colour class + icon + text) and, unless quiet, beep and vibrate.
+ * `sound`: a scan result code (wrong_item, expired...) for its own tune and buzz.
+ */
+export function flash(ok, message, { quiet = false, sound = null } = {}) {
   const kind = kindOf(ok);
   const banner = $("#banner");
   if (banner) {
     banner.dataset.state = kind;
+    banner.dataset.result = sound || "";
     banner.dataset.seq = String(Number(banner.dataset.seq || 0) + 1);
     setText("#banner-icon", ICONS[kind]);
     setText("#banner-text", message || (kind === "ok" ? "OK" : "Something is wrong"));
@@ -127,13 +181,15 @@ export function flash(ok, message, { quiet = false } = {}) {
     banner.classList.add("pulse");
   }
   if (quiet || kind === "info") return;
+  const special = sound ? RESULT_SOUNDS[sound] : null;
   try {
-    SOUNDS[kind]();
+    if (special) play(special.notes);
+    else SOUNDS[kind]();
   } catch {
     // no audio device: the banner says it all
   }
   try {
-    if (navigator.vibrate) navigator.vibrate(BUZZ[kind]);
+    if (navigator.vibrate) navigator.vibrate(special ? special.buzz : BUZZ[kind]);
   } catch {
     // not a handheld
   }
@@ -141,59 +197,214 @@ export function flash(ok, message, { quiet = false } = {}) {
 
 // ---------------------------------------------------------------- keyboard wedge
 
+export const WEDGE_DEFAULTS = Object.freeze({
+  prefix: "", // DataWedge "prefix": when set, a burst without it is a person typing
+  suffix: "", // DataWedge "suffix": stripped; ends the scan by itself when no Enter follows
+  gs: "", // a character the wedge types for GS1's FNC1 / GS (e.g. "~"); mapped back to \x1d
+  dedupMs: 400, // the same code again this soon, before the first was answered: one scan twice
+  scanGapMs: 40, // median gap between keys: a scanner is faster than this, a person slower
+  idleMs: 80, // injected text with no terminator is complete after this quiet time
+  inject: false, // keep a hidden input focused so IME / intent-style injection has a target
+});
+const WEDGE_STORE = "dockhand.wedge";
+
+/**
+ * The wedge settings for this device: defaults, then the page's, then what was saved on the
+ * device (localStorage), then ?wedge.prefix=...&wedge.suffix=... in the URL (saved for later).
+ */
+export function wedgeConfig(pageDefaults = {}) {
+  let saved = {};
+  try {
+    saved = JSON.parse(localStorage.getItem(WEDGE_STORE) || "{}") || {};
+  } catch {
+    saved = {};
+  }
+  const fromUrl = {};
+  try {
+    for (const [key, value] of new URLSearchParams(location.search)) {
+      if (!key.startsWith("wedge.")) continue;
+      const name = key.slice(6);
+      if (name in WEDGE_DEFAULTS) fromUrl[name] = value;
+    }
+    if (Object.keys(fromUrl).length) {
+      localStorage.setItem(WEDGE_STORE, JSON.stringify({ ...saved, ...fromUrl }));
+    }
+  } catch {
+    // private mode or no URL: defaults it is
+  }
+  const merged = { ...WEDGE_DEFAULTS, ...pageDefaults, ...saved, ...fromUrl };
+  for (const key of ["dedupMs", "scanGapMs", "idleMs"]) merged[key] = Number(merged[key]) || 0;
+  merged.inject = merged.inject === true || merged.inject === "1" || merged.inject === "true";
+  return merged;
+}
+
+function median(values) {
+  if (!values.length) return Infinity;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+/**
+ * What a finished burst of keys was: {code, entry} with prefix/suffix stripped and the GS
+ * stand-in mapped back, or null for nothing. Pure: exported for tests.
+ * `gaps`: milliseconds between consecutive keys of the burst.
+ */
+export function classifyBurst(text, gaps, config = WEDGE_DEFAULTS) {
+  let code = text;
+  let scanned = median(gaps) <= config.scanGapMs;
+  if (config.prefix) {
+    scanned = code.startsWith(config.prefix);
+    if (scanned) code = code.slice(config.prefix.length);
+  }
+  if (config.suffix && code.endsWith(config.suffix)) code = code.slice(0, -config.suffix.length);
+  if (config.gs) code = code.split(config.gs).join("\x1d");
+  code = code.replace(/^[\s\x1d]+|[\s\x1d]+$/g, "");
+  if (!code) return null;
+  return { code, entry: scanned ? "scan" : "keyed" };
+}
+
 function isTypingInto(target) {
   const node = target instanceof Element ? target : document.activeElement;
-  if (!node) return false;
+  if (!node || node.id === "wedge-input") return false;
   if (node.isContentEditable) return true;
   return ["INPUT", "TEXTAREA", "SELECT"].includes(node.tagName);
 }
 
-function captureWedge(deliver) {
+/**
+ * Listen for scanners: keystroke bursts with nothing focused (or the hidden wedge input),
+ * and, with config.inject, text injected into the hidden input. Calls deliver(code, meta).
+ */
+function captureWedge(deliver, config) {
   let buffer = "";
+  let keyTimes = [];
   let lastKeyAt = 0;
+  let hidden = null;
+  let idleTimer = null;
+  let injectedAt = null; // when the text now in the hidden input began to arrive
+
+  function finishBurst() {
+    const gaps = keyTimes.slice(1).map((t, i) => t - keyTimes[i]);
+    const found = classifyBurst(buffer, gaps, config);
+    const startedAt = keyTimes[0];
+    buffer = "";
+    keyTimes = [];
+    if (found) deliver(found.code, { entry: found.entry, startedAt });
+  }
+
+  function takeInjected() {
+    if (idleTimer !== null) clearTimeout(idleTimer);
+    idleTimer = null;
+    if (!hidden || !hidden.value) return false;
+    const text = hidden.value;
+    const startedAt = injectedAt;
+    hidden.value = "";
+    injectedAt = null;
+    for (const part of text.split(/[\r\n]+/)) {
+      const found = classifyBurst(part, [0], config); // arrived at once: no key timing
+      const entry = found && found.entry === "scan" ? "inject" : "keyed";
+      if (found) deliver(found.code, { entry, startedAt });
+    }
+    return true;
+  }
+
   document.addEventListener(
     "keydown",
     (event) => {
       if (event.defaultPrevented || event.isComposing) return;
       if (isTypingInto(event.target)) return;
-      const now = performance.now();
+      // When the key happened, not when this handler got to run: a second burst queued
+      // behind a busy page keeps its true arrival time.
+      const now = event.timeStamp || performance.now();
       if (event.ctrlKey && buffer && (event.key === "]" || event.code === "BracketRight")) {
         // Wedges type GS1's FNC1 group separator as Ctrl+]: keep it, it ends a lot number.
         event.preventDefault();
         buffer += "\x1d";
+        keyTimes.push(now);
         lastKeyAt = now;
         return;
       }
       if (event.ctrlKey || event.metaKey || event.altKey) return; // shortcuts, not scans
-      if (buffer && now - lastKeyAt > STALE_KEYS_MS) buffer = "";
+      if (buffer && now - lastKeyAt > STALE_KEYS_MS) {
+        buffer = "";
+        keyTimes = [];
+      }
       lastKeyAt = now;
       if (event.key === "Enter" || event.key === "Tab") {
-        if (!buffer) return; // a keyboard user activating a button or moving focus
+        if (!buffer) {
+          // Injected text ended by the wedge's Enter; else a keyboard user pressing a button.
+          if (takeInjected()) event.preventDefault();
+          return;
+        }
         event.preventDefault();
-        const code = buffer;
-        buffer = "";
-        deliver(code);
+        finishBurst();
         return;
       }
-      if (event.key.length !== 1) return; // Shift, CapsLock, arrows, F-keys...
+      if (event.key.length !== 1) return; // Shift, CapsLock, arrows, F-keys, IME "Process"...
       if (event.key === " " && !buffer) return; // Space on a focused button still presses it
       event.preventDefault();
       buffer += event.key;
+      keyTimes.push(now);
+      if (config.suffix && buffer.endsWith(config.suffix)) finishBurst();
     },
     true,
   );
+
+  if (!config.inject) return;
+  // A focused, invisible field that opens no soft keyboard (inputmode=none): Android IMEs
+  // and intent-to-keystroke bridges commit whole strings into it as `input` events.
+  hidden = h("input", {
+    id: "wedge-input",
+    class: "wedge-input",
+    type: "text",
+    inputmode: "none",
+    autocomplete: "off",
+    autocapitalize: "off",
+    spellcheck: "false",
+    tabindex: "-1",
+    "aria-hidden": "true",
+  });
+  document.body.append(hidden);
+  hidden.addEventListener("input", (event) => {
+    if (injectedAt === null) injectedAt = event.timeStamp || performance.now();
+    if (/[\r\n]/.test(hidden.value) || event.inputType === "insertLineBreak") {
+      takeInjected();
+      return;
+    }
+    if (config.suffix && hidden.value.endsWith(config.suffix)) {
+      takeInjected();
+      return;
+    }
+    if (idleTimer !== null) clearTimeout(idleTimer);
+    idleTimer = setTimeout(takeInjected, config.idleMs);
+  });
+  const refocus = () => {
+    const active = document.activeElement;
+    if (!active || active === document.body || active === document.documentElement) {
+      hidden.focus({ preventScroll: true });
+    }
+  };
+  document.addEventListener("focusout", () => setTimeout(refocus, 0));
+  document.addEventListener("visibilitychange", refocus);
+  refocus();
 }
 
 // ---------------------------------------------------------------- the station
 
 /**
  * Connect to a namespace and run sign-in, scans and feedback for one station page.
- * options: onSignedIn(user, {reconnect}), onSignedOut(), onConnect(), onDisconnect()
+ * options: onSignedIn(user, {reconnect}), onSignedOut(), onConnect(), onDisconnect(),
+ *   wedge: page defaults for wedgeConfig(); offlineMessage: the banner when the connection
+ *   drops; onDuplicate(code, meta): a double delivery was dropped; onResumeOffline(user): the
+ *   page loaded without a connection and the badge signed in before is taken as signed in.
  */
 export function station(namespace, options = {}) {
   const storageKey = `dockhand.badge:${namespace}`;
+  const userKey = `dockhand.user:${namespace}`;
   const socket = io(namespace, { transports: ["websocket"] });
+  const wedge = wedgeConfig(options.wedge || {});
   let user = null;
+  let lastDelivered = null; // {code, at, answeredAt}: a double delivery of one scan is dropped
+  let duplicates = 0;
   let scanHandler = null;
   let queue = Promise.resolve();
   let handled = 0; // scans and actions fully handled: tells tests the page is idle
@@ -244,12 +455,12 @@ export function station(namespace, options = {}) {
   }
 
   /** call() that survives a lost server session (re-signs in once) and shows failures in red. */
-  async function ask(event, payload = {}, { flashErrors = true } = {}) {
-    let ack = await call(event, payload);
+  async function ask(event, payload = {}, { flashErrors = true, timeoutMs = ACK_TIMEOUT_MS } = {}) {
+    let ack = await call(event, payload, timeoutMs);
     if (!ack.ok && ack.field === "badge" && event !== "sign_in") {
       const badge = sessionStorage.getItem(storageKey);
       if (badge && (await signIn(badge, { silent: true, reconnect: true }))) {
-        ack = await call(event, payload); // rejected before anything was saved: safe to resend
+        ack = await call(event, payload, timeoutMs); // refused before anything was saved
       } else {
         user = null;
         showSignIn();
@@ -270,6 +481,8 @@ export function station(namespace, options = {}) {
     }
     user = ack.user;
     sessionStorage.setItem(storageKey, user.badge);
+    // Kept across restarts of the app, for a page that must start without a connection.
+    if (options.onResumeOffline) localStorage.setItem(userKey, JSON.stringify(user));
     showWork();
     if (!silent) flash(true, `Signed in: ${user.name}`);
     else if (reconnect) flash("info", `Back online. Signed in as ${user.name}.`, { quiet: true });
@@ -281,13 +494,14 @@ export function station(namespace, options = {}) {
   async function signOut() {
     await call("sign_out", {});
     sessionStorage.removeItem(storageKey);
+    localStorage.removeItem(userKey);
     user = null;
     showSignIn();
     flash("info", "Signed out. Scan your badge.", { quiet: true });
     if (options.onSignedOut) options.onSignedOut();
   }
 
-  async function route(code) {
+  async function route(code, meta) {
     if (!user || BADGE.test(code)) {
       // A badge scan at a signed-in station hands it over to that person.
       await signIn(code);
@@ -297,7 +511,7 @@ export function station(namespace, options = {}) {
       flash("warn", `Nothing to scan here right now (${code}).`);
       return;
     }
-    await scanHandler(code);
+    await scanHandler(code, meta);
   }
 
   /** Scans and button actions share one queue: in order, one at a time. */
@@ -320,10 +534,56 @@ export function station(namespace, options = {}) {
     return queue;
   }
 
-  /** A scan, from the wedge or typed into a form. */
-  function deliver(raw) {
+  /**
+   * A scan, from the wedge, the camera or typed into a form. meta: {entry, startedAt}.
+   * The same code again, begun within wedge.dedupMs of the last delivery and before the page
+   * answered that one, is one physical scan delivered twice: a picker scans again only after
+   * hearing the answer, while a doubled delivery follows the first within milliseconds.
+   */
+  function deliver(raw, meta = { entry: "form" }) {
     const code = String(raw).trim();
-    if (code) run(() => route(code));
+    if (!code) return;
+    const now = performance.now();
+    const began = meta.startedAt ?? now;
+    const last = lastDelivered;
+    const windowMs = meta.entry === "camera" ? Math.max(wedge.dedupMs, 2000) : wedge.dedupMs;
+    const early = last && (last.answeredAt === null || began < last.answeredAt);
+    // A camera sees one barcode in many frames: there the window alone decides.
+    if (
+      meta.entry !== "form" &&
+      last &&
+      last.code === code &&
+      began - last.at < windowMs &&
+      (early || meta.entry === "camera")
+    ) {
+      duplicates += 1;
+      document.body.dataset.duplicates = String(duplicates);
+      if (options.onDuplicate) options.onDuplicate(code, meta);
+      return;
+    }
+    const delivery = { code, at: began, answeredAt: null };
+    lastDelivered = delivery;
+    run(() => route(code, { ...meta, startedAt: began })).then(() => {
+      delivery.answeredAt = performance.now();
+    });
+  }
+
+  /** The page loaded with no connection: work on as the person signed in before. */
+  function resumeOffline() {
+    if (user || socket.connected || !options.onResumeOffline) return false;
+    let saved = null;
+    try {
+      saved = JSON.parse(localStorage.getItem(userKey) || "null");
+    } catch {
+      saved = null;
+    }
+    if (!saved || !saved.badge) return false;
+    user = saved;
+    // Back online, the connection signs this person in again by itself.
+    sessionStorage.setItem(storageKey, saved.badge);
+    showWork();
+    options.onResumeOffline(user);
+    return true;
   }
 
   /** A client id for this scan; after a timeout the same code reuses the unanswered id. */
@@ -343,7 +603,7 @@ export function station(namespace, options = {}) {
     return ack;
   }
 
-  captureWedge(deliver);
+  captureWedge(deliver, wedge);
 
   const signinForm = $("#signin-form");
   if (signinForm) {
@@ -387,6 +647,7 @@ export function station(namespace, options = {}) {
         showSignIn();
       }
     } else {
+      user = null;
       showSignIn();
       flash("info", "Scan your badge to sign in.", { quiet: true });
     }
@@ -394,9 +655,25 @@ export function station(namespace, options = {}) {
   socket.on("disconnect", () => {
     setConnection(false);
     if (options.onDisconnect) options.onDisconnect();
-    flash("warn", "Offline: reconnecting… Scan again once the pill says Online.", { quiet: true });
+    const message =
+      options.offlineMessage || "Offline: reconnecting… Scan again once the pill says Online.";
+    flash("warn", message, { quiet: true });
   });
-  socket.on("connect_error", () => setConnection(false));
+  socket.on("connect_error", () => {
+    setConnection(false);
+    resumeOffline();
+  });
+  // The browser knows first when the network is gone (Wi-Fi off, out of range): drop the
+  // socket at once instead of waiting for Socket.IO's ping timeout, and redial when it is back.
+  window.addEventListener("offline", () => {
+    if (socket.connected) socket.disconnect();
+    setConnection(false);
+    resumeOffline();
+  });
+  window.addEventListener("online", () => {
+    if (!socket.connected) socket.connect();
+  });
+  if (navigator.onLine === false) setTimeout(resumeOffline, 0);
 
   return {
     socket,
@@ -407,8 +684,15 @@ export function station(namespace, options = {}) {
     deliver,
     run,
     signOut,
+    wedge,
     get user() {
       return user;
+    },
+    get online() {
+      return socket.connected;
+    },
+    get duplicates() {
+      return duplicates;
     },
     onScan(handler) {
       scanHandler = handler;

@@ -17,6 +17,7 @@ from app.domain.picking import (
     ScanOutcome,
     Stage,
     Step,
+    enter_quantity,
     step,
 )
 from app.domain.scanning import ParsedScan, ScanKind, parse_scan
@@ -258,6 +259,7 @@ def test_any_scan_after_the_task_is_done_is_refused(scan: ParsedScan) -> None:
 def test_every_outcome_is_reachable_through_step() -> None:
     other_ctx = ScanContext(today=TODAY, tote_owner_is_other=True)
     lot_state = task(location_confirmed=True, wanted_lot="L7")
+    serial_state = task(location_confirmed=True, serial_required=True, serials=frozenset({"S1"}))
     seen = {
         step(task(), WRONG_LOC, CTX).outcome,
         step(task(), ITEM, CTX).outcome,
@@ -266,6 +268,11 @@ def test_every_outcome_is_reachable_through_step() -> None:
         run(task(qty=1), LOC, ITEM, TOTE, ctx=other_ctx)[-1].outcome,
         step(lot_state, lot_scan("L8", None), CTX).outcome,
         step(lot_state, lot_scan("L7", TODAY - timedelta(days=1)), CTX).outcome,
+        # Serial-controlled lines and the keypad (enter_quantity).
+        step(serial_state, lot_scan(None, None), CTX).outcome,
+        step(serial_state, ParsedScan("x", ScanKind.ITEM, GTIN14, serial="S1"), CTX).outcome,
+        enter_quantity(task(location_confirmed=True), 2).outcome,
+        enter_quantity(task(location_confirmed=True, picked=1), 1).outcome,
     }
     assert seen == set(ScanOutcome)
 

@@ -64,6 +64,9 @@ class CountTask(Base):
     expected_on_hand: Mapped[int]  # what the system believed when the count was raised
     status: Mapped[str] = mapped_column(String(16), default="open")  # open, done
     raised_by: Mapped[str | None] = mapped_column(String(40))
-    pick_task_id: Mapped[int | None] = mapped_column(ForeignKey("pick_tasks.id"))
+    # A count outlives the pick task that raised it (a cancel may delete the task).
+    pick_task_id: Mapped[int | None] = mapped_column(
+        ForeignKey("pick_tasks.id", ondelete="SET NULL")
+    )
     created_at: Mapped[created_at]
     completed_at: Mapped[datetime | None]

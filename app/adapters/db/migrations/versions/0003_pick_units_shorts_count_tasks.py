@@ -38,7 +38,10 @@ def upgrade() -> None:
             ["location_id"], ["locations.id"], name=op.f("fk_count_tasks_location_id_locations")
         ),
         sa.ForeignKeyConstraint(
-            ["pick_task_id"], ["pick_tasks.id"], name=op.f("fk_count_tasks_pick_task_id_pick_tasks")
+            ["pick_task_id"],
+            ["pick_tasks.id"],
+            name=op.f("fk_count_tasks_pick_task_id_pick_tasks"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(["sku_id"], ["skus.id"], name=op.f("fk_count_tasks_sku_id_skus")),
         sa.ForeignKeyConstraint(

@@ -1,0 +1,146 @@
+// Camera scanning for handhelds and phones without a scanner. The browser's BarcodeDetector
+// reads frames on the device where it exists (Chrome on Android); elsewhere a frame a few
+// times a second goes to the server's decoder as a JPEG (`decode_frame` on the namespace).
+// A code is delivered once while it stays in view: the next unit of the same item counts when
+// the camera has looked away (or at nothing) in between.
+//
+//   const cam = cameraScanner({ video, call: st.call, onCode(code) {...}, onStatus(text) {...} });
+//   await cam.start();  cam.stop();
+
+const DETECTOR_FORMATS = [
+  "ean_13",
+  "ean_8",
+  "upc_a",
+  "upc_e",
+  "code_128",
+  "code_39",
+  "itf",
+  "qr_code",
+  "data_matrix",
+];
+const DETECT_EVERY_MS = 120;
+const SERVER_EVERY_MS = 350; // plus the round trip: one frame in flight at a time
+const MAX_WIDTH_PX = 960; // enough for a 13-digit EAN at arm's length, a tenth of the bytes
+const JPEG_QUALITY = 0.75;
+const RETAIL = new Set(["ean13", "ean8", "upca", "upce", "ean_13", "ean_8", "upc_a", "upc_e"]);
+
+/** The text to treat as the scan: GTIN-14 for retail symbols (so UPC-E matches its GTIN). */
+export function codeOf(found) {
+  if (found.gtin14) return found.gtin14;
+  const format = String(found.format || "").toLowerCase();
+  const text = found.text ?? found.rawValue ?? "";
+  if (RETAIL.has(format) && /^\d+$/.test(text)) return text.padStart(14, "0");
+  return text;
+}
+
+async function makeDetector() {
+  const Detector = globalThis.BarcodeDetector;
+  if (!Detector) return null;
+  try {
+    const supported = Detector.getSupportedFormats ? await Detector.getSupportedFormats() : [];
+    const formats = DETECTOR_FORMATS.filter((f) => supported.includes(f));
+    if (!formats.length) return null;
+    return new Detector({ formats });
+  } catch {
+    return null;
+  }
+}
+
+export function cameraScanner({ video, call, onCode, onStatus = () => {} }) {
+  let stream = null;
+  let timer = null;
+  let detector = null;
+  let running = false;
+  let inView = null; // the code the camera is looking at: read once until it leaves the view
+  const canvas = document.createElement("canvas");
+
+  function seen(code) {
+    if (code && code !== inView) onCode(code);
+    inView = code || null;
+  }
+
+  async function frameToJpeg() {
+    const w = video.videoWidth;
+    const h = video.videoHeight;
+    if (!w || !h) return null;
+    const scale = Math.min(1, MAX_WIDTH_PX / w);
+    canvas.width = Math.round(w * scale);
+    canvas.height = Math.round(h * scale);
+    canvas.getContext("2d").drawImage(video, 0, 0, canvas.width, canvas.height);
+    const blob = await new Promise((resolve) => canvas.toBlob(resolve, "image/jpeg", JPEG_QUALITY));
+    return blob ? blob.arrayBuffer() : null;
+  }
+
+  async function tick() {
+    if (!running) return;
+    let wait = detector ? DETECT_EVERY_MS : SERVER_EVERY_MS;
+    try {
+      if (detector) {
+        const found = await detector.detect(video);
+        seen(found.length ? codeOf(found[0]) : null);
+      } else {
+        const image = await frameToJpeg();
+        if (image) {
+          const ack = await call("decode_frame", { image }, 5000);
+          if (ack.ok) seen(ack.codes && ack.codes.length ? codeOf(ack.codes[0]) : null);
+          else if (ack.error === "decoder_unavailable") {
+            onStatus(ack.message);
+            stop();
+            return;
+          } else if (["offline", "timeout"].includes(ack.error)) {
+            onStatus("Camera needs the connection on this handheld: scan with the trigger.");
+            wait = 2000;
+          }
+        }
+      }
+    } catch (err) {
+      console.warn("camera frame failed", err);
+    }
+    if (running) timer = setTimeout(tick, wait);
+  }
+
+  async function start() {
+    if (running) return true;
+    if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
+      onStatus("This browser offers no camera here (it needs https or localhost).");
+      return false;
+    }
+    try {
+      stream = await navigator.mediaDevices.getUserMedia({
+        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
+        audio: false,
+      });
+    } catch (err) {
+      onStatus(`No camera: ${err && err.name ? err.name : err}`);
+      return false;
+    }
+    video.srcObject = stream;
+    video.setAttribute("playsinline", "");
+    video.muted = true;
+    await video.play().catch(() => {});
+    detector = await makeDetector();
+    running = true;
+    inView = null;
+    video.dataset.decoder = detector ? "device" : "server";
+    onStatus(detector ? "Point the camera at the barcode." : "Point the camera at the barcode (read by the server).");
+    tick();
+    return true;
+  }
+
+  function stop() {
+    running = false;
+    if (timer !== null) clearTimeout(timer);
+    timer = null;
+    if (stream) for (const track of stream.getTracks()) track.stop();
+    stream = null;
+    video.srcObject = null;
+  }
+
+  return {
+    start,
+    stop,
+    get running() {
+      return running;
+    },
+  };
+}
