@@ -94,9 +94,11 @@ def test_cancelling_a_wave_returns_unstarted_orders_and_keeps_started_ones(app: 
             a.allocation_id: (a.status, a.wave_id) for a in tx.session.scalars(select(Allocation))
         }
     assert sorted(st for st, w in statuses.values() if w is None) == ["accepted", "accepted"]
-    # The two orders can go into a new wave.
-    again = call(s, "build_wave", {"release": True})
-    assert again["ok"] and again["wave"]["orders"] == 2
+    # The two orders can go into new waves (the planner may split them by carrier cutoff).
+    rewaved = 0
+    while (again := call(s, "build_wave", {"release": True}))["ok"]:
+        rewaved += again["wave"]["orders"]
+    assert rewaved == 2
 
 
 def test_reassigning_hands_a_pickers_unfinished_order_to_another(app: Flask) -> None:
