@@ -34,6 +34,7 @@ class Settings:
     message_queue: str = ""
     message_queue_channel: str = "dockhand"
     api_rate_limit: str = "12000 per minute"
+    station_session_hours: float = 12.0  # a shift: then the PIN is asked again
     log_format: str = "text"  # "json": one JSON object per line, for log shippers
     # Socket.IO server mode: "gevent" for `dockhand serve`; "threading" for tests' in-process
     # servers. Empty lets Flask-SocketIO pick.
@@ -46,6 +47,9 @@ class Settings:
     returns_photo_dir: str = ""
     returns_pick_face_max_units: int = 200
     returns_reserve_max_units: int = 500
+    # Pack station: photo folder for pack photos (empty: `photos/pack` beside the SQLite file,
+    # else var/photos/pack).
+    pack_photo_dir: str = ""
     warehouse_name: str = "Dockhand"
     warehouse_line1: str = ""
     warehouse_city: str = ""

@@ -67,13 +67,18 @@ class Station:
 
     def _sign_in_quietly(self) -> None:
         with contextlib.suppress(Exception):
-            self.sio.call("sign_in", {"badge": self.badge}, namespace=self.namespace, timeout=10)
+            self.sio.call(
+                "sign_in",
+                {"badge": self.badge, "pin": "1234"},
+                namespace=self.namespace,
+                timeout=10,
+            )
 
     def connect(self) -> None:
         self.sio.connect(
             self.url, namespaces=[self.namespace], transports=["websocket"], wait_timeout=10
         )
-        ack = self.call("sign_in", {"badge": self.badge})
+        ack = self.call("sign_in", {"badge": self.badge, "pin": "1234"})
         if not ack.get("ok"):
             raise RuntimeError(f"{self.namespace} sign-in failed: {ack}")
 

@@ -16,6 +16,7 @@ from sqlalchemy import select
 from app.adapters.db.models import User
 from app.container import Container, container
 from app.domain.scanning import ScanKind, parse_scan
+from app.services import auth
 from app.services.errors import ServiceError
 from app.web.metrics import observe
 
@@ -104,22 +105,43 @@ class StationNamespace(Namespace):  # type: ignore[misc]
 
     @acked
     def on_sign_in(self, payload: Any) -> Ack:
+        """Badge plus PIN (floor roles) or password (supervisors, admins); the answer carries a
+        station token so that a reconnect or a page reload signs in again without the PIN."""
         raw = text_field(payload, "badge", 40)
         parsed = parse_scan(raw)
         if parsed.kind is not ScanKind.BADGE:
             raise ServiceError(f"{raw} is not a badge. Badges look like U0001.", "badge")
-        with self.c.uow() as tx:
-            user = tx.session.scalars(
-                select(User).where(User.badge == parsed.value, User.active.is_(True))
-            ).first()
-            if user is None:
-                raise ServiceError(f"Badge {parsed.value} is not registered.", "badge")
-            if user.role not in self.roles:
-                raise ServiceError(
-                    f"{user.name} ({user.role}) may not work the {self.station} station.", "badge"
-                )
-            session["badge"] = user.badge
-            return {"ok": True, "user": {"badge": user.badge, "name": user.name, "role": user.role}}
+        token = text_field(payload, "token", 400, required=False)
+        pin = text_field(payload, "pin", 128, required=False)
+        settings = self.c.settings
+        signed: auth.SignedIn | None = None
+        if token:
+            signed = auth.from_token(
+                token,
+                parsed.value,
+                self.roles,
+                self.station,
+                self.c.uow,
+                settings.secret_key,
+                settings.station_session_hours,
+            )
+        if signed is None:
+            if not pin:
+                with self.c.uow() as tx:
+                    known = tx.session.scalars(
+                        select(User.role).where(User.badge == parsed.value, User.active.is_(True))
+                    ).first()
+                if known is None:
+                    raise ServiceError(f"Badge {parsed.value} is not registered.", "badge")
+                secret = "password" if known in auth.PRIVILEGED else "PIN"
+                raise ServiceError(f"Enter your {secret} for {parsed.value}.", "pin")
+            signed = auth.authenticate(parsed.value, pin, self.roles, self.station, self.c.uow)
+        session["badge"] = signed.badge
+        return {
+            "ok": True,
+            "user": {"badge": signed.badge, "name": signed.name, "role": signed.role},
+            "token": auth.issue_token(signed, settings.secret_key),
+        }
 
     @acked
     def on_sign_out(self, payload: Any) -> Ack:

@@ -10,6 +10,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -106,3 +107,38 @@ def record(uow: SessionFactory, actor: str, action: str, detail: dict[str, Any])
     with uow() as tx:
         audit(tx.session, actor, action, detail)
         tx.commit()
+
+
+_SALT = "dockhand-station-sign-in"
+
+
+def issue_token(signed: SignedIn, secret_key: str) -> str:
+    return URLSafeTimedSerializer(secret_key, salt=_SALT).dumps({"b": signed.badge})
+
+
+def from_token(
+    token: str,
+    badge: str,
+    roles: frozenset[str],
+    station: str,
+    uow: SessionFactory,
+    secret_key: str,
+    max_age_hours: float,
+) -> SignedIn | None:
+    """The signed-in person from a station token, if it is ours, fresh, for this badge, and
+    the person is still active with a role for this station; else None (ask for the PIN)."""
+    try:
+        data = URLSafeTimedSerializer(secret_key, salt=_SALT).loads(
+            token, max_age=int(max_age_hours * 3600)
+        )
+    except BadSignature:
+        return None
+    if not isinstance(data, dict) or data.get("b") != badge:
+        return None
+    with uow() as tx:
+        user = tx.session.scalars(
+            select(User).where(User.badge == badge, User.active.is_(True))
+        ).first()
+        if user is None or user.role not in roles:
+            return None
+        return SignedIn(user.badge, user.name, user.role)

@@ -133,7 +133,7 @@ def _locations(layout: Layout) -> list[Location]:
 
 
 DEMO_PIN = "1234"  # floor roles
-DEMO_PASSWORD = "dockhand"  # supervisors and admins
+DEMO_PASSWORD = "1234"  # supervisors and admins: the demo keeps one secret for everyone
 
 
 def _users() -> list[User]:

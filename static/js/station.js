@@ -470,8 +470,60 @@ export function station(namespace, options = {}) {
     return ack;
   }
 
+  const tokenKey = (badge) => `dockhand.token:${badge}`;
+  // A handheld that must come back after a battery swap keeps its shift token across
+  // restarts (as it keeps the signed-in person); other stations keep it for the tab only.
+  const tokens = options.onResumeOffline ? localStorage : sessionStorage;
+
+  /** Shows the PIN field for this badge; resolves to the PIN, or null on Escape. */
+  function askPin(badge, message) {
+    const form = $("#pin-form");
+    const input = $("#pin-input");
+    if (!form || !input) return Promise.resolve(null);
+    show("#signin", true);
+    show("#work", false);
+    setText("#pin-badge", badge);
+    flash("info", message || `Enter the PIN for ${badge}.`, { quiet: true });
+    form.hidden = false;
+    input.value = "";
+    input.focus();
+    return new Promise((resolve) => {
+      const done = (value) => {
+        form.removeEventListener("submit", onSubmit);
+        input.removeEventListener("keydown", onKey);
+        input.value = "";
+        input.blur(); // hand the keyboard back to the wedge scanner
+        form.hidden = true;
+        resolve(value);
+      };
+      const onSubmit = (event) => {
+        event.preventDefault();
+        done(input.value);
+      };
+      const onKey = (event) => {
+        if (event.key === "Escape") done(null);
+      };
+      form.addEventListener("submit", onSubmit);
+      input.addEventListener("keydown", onKey);
+    });
+  }
+
   async function signIn(badge, { silent = false, reconnect = false } = {}) {
-    const ack = await call("sign_in", { badge: badge.trim() });
+    const who = badge.trim().toUpperCase();
+    const token = tokens.getItem(tokenKey(who));
+    let ack = await call("sign_in", token ? { badge: who, token } : { badge: who });
+    if (!ack.ok && ack.field === "pin") {
+      // No token, or an expired one: the person types the PIN (never stored on the device).
+      tokens.removeItem(tokenKey(who));
+      const pin = await askPin(who, ack.message);
+      if (pin === null) {
+        if (user) showWork();
+        else showSignIn();
+        return false;
+      }
+      ack = await call("sign_in", { badge: who, pin });
+    }
+    if (ack.ok && ack.token) tokens.setItem(tokenKey(who), ack.token);
     if (!ack.ok) {
       // Forget the badge only when the server refused it, not when the answer got lost.
       if (silent && !["timeout", "offline"].includes(ack.error)) sessionStorage.removeItem(storageKey);
@@ -493,6 +545,7 @@ export function station(namespace, options = {}) {
 
   async function signOut() {
     await call("sign_out", {});
+    if (user) tokens.removeItem(tokenKey(user.badge));
     sessionStorage.removeItem(storageKey);
     localStorage.removeItem(userKey);
     user = null;

@@ -14,6 +14,7 @@ import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.live import Server
+from tests.support.signin import scan_badge_and_pin
 from tests.support.warehouse import allocation_doc
 
 pytestmark = pytest.mark.e2e
@@ -101,7 +102,7 @@ def expect_banner(page: Page, state: str, text: str) -> None:
 def sign_in(page: Page, badge: str) -> None:
     expect(page.locator("#signin")).to_be_visible()
     expect(page.locator("#signin")).to_contain_text("Scan your badge")
-    wedge(page, badge)
+    scan_badge_and_pin(page, badge)
     expect_banner(page, "ok", "Signed in")
     expect(page.locator("#user")).to_have_attribute("data-badge", badge)
     expect(page.locator("#work")).to_be_visible()

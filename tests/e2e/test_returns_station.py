@@ -56,7 +56,7 @@ class Floor:
             self.server.base_url, namespaces=[namespace], transports=["websocket"], wait_timeout=10
         )
         self.clients.append(sio)
-        ack = sio.call("sign_in", {"badge": badge}, namespace=namespace, timeout=15)
+        ack = sio.call("sign_in", {"badge": badge, "pin": "1234"}, namespace=namespace, timeout=15)
         assert ack["ok"], ack
 
         def call(event: str, payload: dict[str, Any]) -> dict[str, Any]:

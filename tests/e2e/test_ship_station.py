@@ -11,6 +11,8 @@ label rasterised and decoded.
 
 from __future__ import annotations
 
+from tests.support.signin import scan_badge_and_pin
+
 import os
 import shutil
 import subprocess
@@ -194,7 +196,7 @@ def test_a_weighed_carton_becomes_a_printed_label_at_the_ship_station(
     try:
         page.goto("/ship?station=ship-e2e")
         expect(page.locator("#conn")).to_have_attribute("data-state", "online")
-        wedge(page, "U0060")
+        scan_badge_and_pin(page, "U0060")
         expect(page.locator("#work")).to_be_visible()
         # The printer answered ~HS from the listener
         expect(page.locator("#printer")).to_have_attribute("data-state", "ready")

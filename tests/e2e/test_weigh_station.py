@@ -8,6 +8,8 @@ and ship pages are driven the way the floor drives them: wedge keystrokes and ta
 
 from __future__ import annotations
 
+from tests.support.signin import scan_badge_and_pin
+
 import re
 import uuid
 from collections.abc import Iterator
@@ -154,7 +156,7 @@ def test_weigh_page_shows_the_live_scale_and_a_mispacked_carton_gets_no_label(
     click(weigh, "#qc-override")
     expect(weigh.locator("#qc-need-supervisor")).to_be_visible()
     expect(weigh.locator("#override-form")).to_be_hidden()
-    wedge(weigh, "U0001")
+    scan_badge_and_pin(weigh, "U0001")
     expect(weigh.locator("#user")).to_have_attribute("data-badge", "U0001")
     expect(weigh.locator(f'#qc-exceptions tr[data-carton="{code}"]')).to_be_visible()
     expect(weigh.locator("#carton-code")).to_have_text(code)

@@ -66,7 +66,9 @@ class Server:
 def connect(base: str) -> socketio.Client:
     sio = socketio.Client(reconnection=False)
     sio.connect(base, namespaces=["/pick"], transports=["websocket"], wait_timeout=10)
-    assert sio.call("sign_in", {"badge": "U0010"}, namespace="/pick", timeout=10)["ok"]
+    assert sio.call("sign_in", {"badge": "U0010", "pin": "1234"}, namespace="/pick", timeout=10)[
+        "ok"
+    ]
     return sio
 
 
@@ -91,7 +93,7 @@ def test_every_acknowledged_scan_survives_sigkill(tmp_path: Path) -> None:
         assert resp.status_code == 202
     sup = socketio.Client()
     sup.connect(server.base, namespaces=["/supervisor"], transports=["websocket"])
-    sup.call("sign_in", {"badge": "U0001"}, namespace="/supervisor")
+    sup.call("sign_in", {"badge": "U0001", "pin": "1234"}, namespace="/supervisor")
     assert sup.call("build_wave", {"release": True}, namespace="/supervisor")["ok"]
     sup.disconnect()
 

@@ -220,10 +220,14 @@ def test_returns_station_takes_packers_and_supervisors_but_not_pickers(app: Flas
     from app import socketio
 
     client = socketio.test_client(app, namespace="/returns", flask_test_client=app.test_client())
-    picker = client.emit("sign_in", {"badge": "U0010"}, namespace="/returns", callback=True)
+    picker = client.emit(
+        "sign_in", {"badge": "U0010", "pin": "1234"}, namespace="/returns", callback=True
+    )
     assert (picker["ok"], picker["field"]) == (False, "badge")
     unsigned = client.emit("worklist", {}, namespace="/returns", callback=True)
     assert (unsigned["ok"], unsigned["field"]) == (False, "badge")
     for badge in ("U0040", "U0001", "U0002"):
-        ack = client.emit("sign_in", {"badge": badge}, namespace="/returns", callback=True)
+        ack = client.emit(
+            "sign_in", {"badge": badge, "pin": "1234"}, namespace="/returns", callback=True
+        )
         assert ack["ok"], ack

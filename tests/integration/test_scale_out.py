@@ -95,7 +95,7 @@ def two_workers(tmp_path: Path) -> Iterator[tuple[Worker, Worker]]:
 def client(url: str, namespace: str, badge: str) -> socketio.Client:
     sio = socketio.Client()
     sio.connect(url, namespaces=[namespace], transports=["websocket"], wait_timeout=10)
-    ack = sio.call("sign_in", {"badge": badge}, namespace=namespace, timeout=10)
+    ack = sio.call("sign_in", {"badge": badge, "pin": "1234"}, namespace=namespace, timeout=10)
     assert ack["ok"], ack
     return sio
 

@@ -114,9 +114,13 @@ def test_station_events_need_a_badge(app: Flask) -> None:
     client = socketio.test_client(app, namespace="/pick")
     ack = client.emit("next_task", {}, namespace="/pick", callback=True)
     assert ack["ok"] is False and ack["field"] == "badge"
-    bad = client.emit("sign_in", {"badge": "U9999"}, namespace="/pick", callback=True)
-    assert bad["ok"] is False and "not registered" in bad["message"]
-    packer_on_pick = client.emit("sign_in", {"badge": "U0040"}, namespace="/pick", callback=True)
+    bad = client.emit(
+        "sign_in", {"badge": "U9999", "pin": "1234"}, namespace="/pick", callback=True
+    )
+    assert bad["ok"] is False and "do not match" in bad["message"]
+    packer_on_pick = client.emit(
+        "sign_in", {"badge": "U0040", "pin": "1234"}, namespace="/pick", callback=True
+    )
     assert packer_on_pick["ok"] is False
 
 

@@ -16,6 +16,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 
 from app.simulate import Station, Tally
 from tests.e2e.live import Server
+from tests.support.signin import scan_badge_and_pin
 from tests.support.warehouse import allocation_doc
 
 TIMEOUT_MS = 10_000
@@ -112,7 +113,7 @@ def expect_banner(page: Page, state: str, text: str, result: str | None = None) 
 
 def sign_in(page: Page, badge: str) -> None:
     expect(page.locator("#signin")).to_be_visible()
-    wedge(page, badge)
+    scan_badge_and_pin(page, badge)
     expect(page.locator("#user")).to_have_attribute("data-badge", badge)
     page.wait_for_selector("#task:not([hidden]), #no-work:not([hidden])")
 

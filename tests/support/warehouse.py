@@ -136,7 +136,9 @@ def allocation_doc(allocation_id: str = "AL-1", version: int = 1, **over: Any) -
 def socket_client(app: Flask, namespace: str, badge: str) -> Any:
     flask_client = app.test_client()
     client = socketio.test_client(app, namespace=namespace, flask_test_client=flask_client)
-    ack = client.emit("sign_in", {"badge": badge}, namespace=namespace, callback=True)
+    ack = client.emit(
+        "sign_in", {"badge": badge, "pin": "1234"}, namespace=namespace, callback=True
+    )
     assert ack["ok"], ack
     return client
 
