@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, aliased
 
 from app.adapters.db import repositories as repo
+from app.adapters.db.group_commit import GroupCommitter
 from app.adapters.db.models import (
     Allocation,
     AllocationLine,
@@ -305,38 +306,52 @@ def run_task_action(
     uow: SessionFactory,
     clock: Clock,
     action: TaskAction,
+    writer: GroupCommitter | None = None,
 ) -> ScanReply:
-    """The shared frame of every action on a pick task (see the module docstring)."""
-    now = clock()
+    """The shared frame of every action on a pick task (see the module docstring). With a
+    group-commit writer, scans arriving together share one commit, each acknowledged after
+    it; without one, each scan commits on its own."""
+    if writer is not None:
+        return writer.run(lambda s, now: _task_action(s, now, task_id, raw, parsed, meta, action))
     with uow() as tx:
-        s = tx.session
-        # Lock first, then look for the client id: two deliveries of one scan racing on
-        # PostgreSQL meet at the lock, and the second sees the first's log row.
-        task = s.get(PickTask, task_id, with_for_update=True)
-        prev = repo.previous_scan(s, meta.client_scan_id)
-        if prev is not None:
-            answer = replay(prev)
-            if task is not None:
-                answer.data["task"] = task_view(s, task)
-            return answer
-        logged = {**parsed, **meta.log_fields()}
-        if task is None:
-            reply = ScanReply(
-                False,
-                "no_task",
-                f"Task {task_id} no longer exists: its units were cancelled. "
-                "Ask for the next task.",
-            )
-            _log(s, raw, reply, now, meta, logged)
-            tx.commit()
-            return reply
-        allocation = repo.must_get(s, Allocation, task.allocation_pk)
-        refused = stop_reply(allocation) or _ownership(s, task, meta.picker)
-        reply = refused if refused is not None else action(s, task, allocation, now)
-        reply.data["task"] = task_view(s, task)
-        _log(s, raw, reply, now, meta, logged, allocation.id, task.id)
+        reply = _task_action(tx.session, clock(), task_id, raw, parsed, meta, action)
         tx.commit()
         return reply
+
+
+def _task_action(
+    s: Session,
+    now: datetime,
+    task_id: int,
+    raw: str,
+    parsed: dict[str, Any],
+    meta: ScanMeta,
+    action: TaskAction,
+) -> ScanReply:
+    # Lock first, then look for the client id: two deliveries of one scan racing on
+    # PostgreSQL meet at the lock, and the second sees the first's log row.
+    task = s.get(PickTask, task_id, with_for_update=True)
+    prev = repo.previous_scan(s, meta.client_scan_id)
+    if prev is not None:
+        answer = replay(prev)
+        if task is not None:
+            answer.data["task"] = task_view(s, task)
+        return answer
+    logged = {**parsed, **meta.log_fields()}
+    if task is None:
+        reply = ScanReply(
+            False,
+            "no_task",
+            f"Task {task_id} no longer exists: its units were cancelled. Ask for the next task.",
+        )
+        _log(s, raw, reply, now, meta, logged)
+        return reply
+    allocation = repo.must_get(s, Allocation, task.allocation_pk)
+    refused = stop_reply(allocation) or _ownership(s, task, meta.picker)
+    reply = refused if refused is not None else action(s, task, allocation, now)
+    reply.data["task"] = task_view(s, task)
+    _log(s, raw, reply, now, meta, logged, allocation.id, task.id)
+    return reply
 
 
 def _ownership(s: Session, task: PickTask, picker: str) -> ScanReply | None:
@@ -374,7 +389,9 @@ def _log(
 # ---------------------------------------------------------------------------- scans
 
 
-def record_scan(cmd: PickScan, uow: SessionFactory, clock: Clock) -> ScanReply:
+def record_scan(
+    cmd: PickScan, uow: SessionFactory, clock: Clock, writer: GroupCommitter | None = None
+) -> ScanReply:
     parsed = parse_scan(cmd.raw)
     meta = cmd.meta
 
@@ -388,7 +405,7 @@ def record_scan(cmd: PickScan, uow: SessionFactory, clock: Clock) -> ScanReply:
         result = step(state, parsed, ScanContext(now.date(), tote_owner_is_other))
         return _apply(s, task, allocation, result, parsed, meta, now)
 
-    return run_task_action(cmd.task_id, cmd.raw, parsed.to_json(), meta, uow, clock, action)
+    return run_task_action(cmd.task_id, cmd.raw, parsed.to_json(), meta, uow, clock, action, writer)
 
 
 def record_quantity(cmd: PickQuantity, uow: SessionFactory, clock: Clock) -> ScanReply:

@@ -101,7 +101,7 @@ class PickNamespace(StationNamespace):
                 scanned_at=meta.scanned_at,
                 queued=meta.queued,
             )
-            reply = picking.record_scan(cmd, self.c.uow, self.c.clock)
+            reply = picking.record_scan(cmd, self.c.uow, self.c.clock, self.c.writer)
         Changes.mark()
         return reply.to_json()
 
