@@ -25,3 +25,7 @@ def register_stations(app: Flask) -> None:
         ReturnsNamespace("/returns"),
     ):
         socketio.on_namespace(ns)
+    if app.extensions["dockhand"].settings.bench_endpoints:
+        from stations.bench.events import BenchNamespace
+
+        socketio.on_namespace(BenchNamespace("/bench"))

@@ -1,0 +1,233 @@
+"""Scan load: N simulated handhelds (python-socketio clients) against the real server.
+
+Open loop: every handheld has a schedule (`--rate` scans per second each, with jitter) and
+latency is timed from the *scheduled* send, so a slow server cannot hide behind slower
+clients. Then saturation: as many scans as the server will take, through the full scan
+handler and through a bare handler that only inserts a row and commits, in the same run.
+
+    python tests/bench/scan_load.py [--handhelds 200] [--rate 2] [--seconds 20]
+
+The last line printed is one JSON object.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import requests
+import socketio
+
+from app.domain.signing import signed_headers
+from tests.bench._common import LiveServer, deep_stock_warehouse
+from tests.bench.oms_intake import sku_codes
+from tests.support.warehouse import allocation_doc
+
+SECRET = "bench-secret-0123456789abcdef"
+PIN = "1234"
+
+
+def pickers(n: int) -> list[str]:
+    # The demo seed has 20 picker badges; supervisors may pick too: reuse them round robin.
+    return [f"U{10 + (i % 20):04d}" for i in range(n)]
+
+
+def prepare(server: LiveServer, handhelds: int, units: int) -> None:
+    skus = sku_codes()
+    for i in range(handhelds):
+        doc = allocation_doc(
+            f"AL-L{i}", lines=[{"line_id": "1", "sku": skus[i % len(skus)], "qty": units}]
+        )
+        body = json.dumps(doc).encode()
+        resp = requests.post(
+            server.base + "/api/v1/allocations",
+            data=body,
+            timeout=30,
+            headers={
+                "Content-Type": "application/json",
+                **signed_headers(SECRET, body, time.time()),
+            },
+        )
+        assert resp.status_code == 202, resp.text
+
+
+async def connect(base: str, namespace: str, badge: str | None) -> socketio.AsyncClient:
+    sio = socketio.AsyncClient(reconnection=False)
+    await sio.connect(base, namespaces=[namespace], transports=["websocket"], wait_timeout=30)
+    if badge:
+        ack = await sio.call(
+            "sign_in", {"badge": badge, "pin": PIN}, namespace=namespace, timeout=60
+        )
+        assert ack["ok"], ack
+    return sio
+
+
+async def release_everything(base: str) -> None:
+    sup = await connect(base, "/supervisor", "U0001")
+    while (
+        await sup.call(
+            "build_wave",
+            {"release": True, "max_orders": 200, "strategy": "discrete"},
+            namespace="/supervisor",
+            timeout=120,
+        )
+    )["ok"]:
+        pass
+    await sup.disconnect()
+
+
+class Handheld:
+    def __init__(self, sio: socketio.AsyncClient, task: dict[str, Any]) -> None:
+        self.sio = sio
+        self.task = task
+        self.location_done = task["location_confirmed"]
+
+    def next_code(self) -> str:
+        if not self.location_done:
+            self.location_done = True
+            return str(self.task["location"])
+        return str(self.task["barcode"])
+
+
+async def open_loop(handhelds: list[Handheld], rate: float, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    lost = 0
+    rejected = 0
+    sent = 0
+    start = time.perf_counter() + 1.0
+
+    async def run(h: Handheld, rng: random.Random) -> None:
+        nonlocal lost, rejected, sent
+        due = start + rng.uniform(0, 1 / rate)
+        while due < start + seconds:
+            await asyncio.sleep(max(0.0, due - time.perf_counter()))
+            payload = {
+                "task_id": h.task["task_id"],
+                "code": h.next_code(),
+                "client_scan_id": f"{h.task['task_id']}-{sent}-{rng.random()}",
+            }
+            sent += 1
+            try:
+                ack = await h.sio.call("scan", payload, namespace="/pick", timeout=10)
+                latencies.append((time.perf_counter() - due) * 1000)
+                if not ack.get("ok"):
+                    rejected += 1
+            except Exception:
+                lost += 1
+            due += rng.expovariate(rate)
+
+    await asyncio.gather(*(run(h, random.Random(i)) for i, h in enumerate(handhelds)))
+    lat = sorted(latencies)
+    return {
+        "scans": sent,
+        "p50_ms": round(statistics.median(lat), 1) if lat else None,
+        "p99_ms": round(lat[max(0, int(len(lat) * 0.99) - 1)], 1) if lat else None,
+        "lost_acks": lost,
+        "rejected": rejected,
+    }
+
+
+async def saturate(clients: list[Any], seconds: float, make: Any) -> float:
+    done = 0
+    stop = time.perf_counter() + seconds
+
+    async def run(i: int, c: Any) -> None:
+        nonlocal done
+        n = 0
+        while time.perf_counter() < stop:
+            event, namespace, payload = make(i, n, c)
+            ack = await c.sio.call(event, payload, namespace=namespace, timeout=30)
+            if ack.get("ok"):
+                done += 1
+            n += 1
+
+    t0 = time.perf_counter()
+    await asyncio.gather(*(run(i, c) for i, c in enumerate(clients)))
+    return done / (time.perf_counter() - t0)
+
+
+class Bare:
+    def __init__(self, sio: socketio.AsyncClient) -> None:
+        self.sio = sio
+
+
+async def main_async(args: argparse.Namespace) -> dict[str, Any]:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'load.db'}"
+        deep_stock_warehouse(url)
+        server = LiveServer(url, SECRET, {"DOCKHAND_BENCH_ENDPOINTS": "1"})
+        try:
+            prepare(server, args.handhelds, units=int(args.rate * args.seconds * 3) + 50)
+            await release_everything(server.base)
+            handhelds: list[Handheld] = []
+            for badge in pickers(args.handhelds):
+                sio = await connect(server.base, "/pick", badge)
+                task = (await sio.call("next_task", {}, namespace="/pick", timeout=60))["task"]
+                assert task, "no task for a handheld"
+                handhelds.append(Handheld(sio, task))
+            print(f"{len(handhelds)} handhelds signed in with a task each", flush=True)
+            load = await open_loop(handhelds, args.rate, args.seconds)
+            print(f"open loop: {load}", flush=True)
+            full = await saturate(
+                handhelds[: args.saturation_clients],
+                args.saturation_seconds,
+                lambda i, n, h: (
+                    "scan",
+                    "/pick",
+                    {
+                        "task_id": h.task["task_id"],
+                        "code": h.task["barcode"],
+                        "client_scan_id": f"s{i}-{n}",
+                    },
+                ),
+            )
+            bare_clients = [
+                Bare(await connect(server.base, "/bench", None))
+                for _ in range(args.saturation_clients)
+            ]
+            bare = await saturate(
+                bare_clients,
+                args.saturation_seconds,
+                lambda i, n, c: ("bare", "/bench", {"code": f"b{i}-{n}"}),
+            )
+            print(f"saturation: full {full:.0f} scans/s, bare {bare:.0f} inserts/s", flush=True)
+            for h in handhelds:
+                await h.sio.disconnect()
+            for c in bare_clients:
+                await c.sio.disconnect()
+        finally:
+            server.stop()
+    return {
+        "handhelds": args.handhelds,
+        "rate_per_handheld": args.rate,
+        **load,
+        "full_scans_per_s": round(full, 1),
+        "bare_inserts_per_s": round(bare, 1),
+        "full_vs_bare": round(full / bare, 2) if bare else None,
+    }
+
+
+def main() -> None:
+    p = argparse.ArgumentParser()
+    p.add_argument("--handhelds", type=int, default=200)
+    p.add_argument("--rate", type=float, default=2.0, help="scans per second per handheld")
+    p.add_argument("--seconds", type=float, default=20.0)
+    p.add_argument("--saturation-clients", type=int, default=32)
+    p.add_argument("--saturation-seconds", type=float, default=8.0)
+    args = p.parse_args()
+    print(json.dumps(asyncio.run(main_async(args)) | {"at": datetime.now(UTC).isoformat()}))
+
+
+if __name__ == "__main__":
+    main()
