@@ -1,22 +1,66 @@
-// Pack: scan a tote, verify every unit by scan, scan (or confirm) the recommended carton.
+// Pack: scan a tote, verify every unit (by scanner or camera), then scan (or confirm) the
+// recommended carton; the slip, the content label and a photo of the carton follow.
+//
+// A tote holding several orders is sorted: each unit goes to the slot the server names.
+// A carton other than the recommended one asks for a reason (buttons, or an OVR-<REASON> scan).
 
-import { $, flash, grams, h, poller, setText, show, station } from "./station.js";
+import { $, flash, grams, h, money, newScanId, poller, setText, show, station } from "./station.js";
+import { packCamera } from "./pack-camera.js";
 
 const TOTE = /^T\d{4,6}$/i;
 const CARTON_TYPE = /^BOX-/i;
+const REASON = /^OVR-([A-Z_]+)$/i;
+const STATION_KEY = "dockhand.pack.station";
+const RETRY_WINDOW_MS = 60000;
+const SOUNDS = {
+  unit_ok: "item_ok",
+  wrong_item: "wrong_item",
+  over_scan: "over_pick",
+  cancelled_unit: "cancelled",
+  cancelled: "cancelled",
+  on_hold: "on_hold",
+};
+const BLOCKED_TITLES = { on_hold: "ON HOLD: do not pack", cancelled: "CANCELLED: do not pack", not_ready: "Not ready to pack" };
 
 let order = null; // the open order, or null when waiting for a tote
+let tote = null; // the multi-order tote being sorted, or null
+let pendingOverride = null; // {carton, recommended} while asking why
+let lastCarton = null; // {code, allocationId} of the carton just closed
+let lastTimeout = null; // a unit scan whose answer was lost: {code, id, at}
+
+/** This pack bench's station id (for its camera): ?station=PACK-1, remembered on the device. */
+function stationId() {
+  try {
+    const fromUrl = new URLSearchParams(location.search).get("station");
+    if (fromUrl) localStorage.setItem(STATION_KEY, fromUrl);
+    return fromUrl || localStorage.getItem(STATION_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+const STATION = stationId();
 
 const st = station("/pack", {
   onSignedIn: async () => {
     queuePoll.start();
-    if (order) await open(order.allocation_id, { quiet: true }); // refresh after a reconnect
+    await camera.setup();
+    if (tote) await open(tote.code, { quiet: true });
+    else if (order) await open(order.allocation_id, { quiet: true }); // refresh after a reconnect
   },
   onSignedOut: () => {
     queuePoll.stop();
+    camera.stop();
     show("#carton-done", false);
+    setTote(null);
     setOrder(null);
   },
+});
+
+const camera = packCamera({
+  st,
+  station: STATION,
+  target: () => scanTarget(),
+  onAnswer: (answer) => cameraAnswer(answer),
 });
 
 const queuePoll = poller(refreshQueue, 5000);
@@ -48,120 +92,459 @@ async function refreshQueue() {
   show("#queue-empty", ack.queue.length === 0);
 }
 
+// ---------------------------------------------------------------- rendering
+
+function scanTarget() {
+  if (tote && tote.multi) return { tote: tote.code };
+  if (order) return { allocation_id: order.allocation_id };
+  return null;
+}
+
+function setBlocked(blocked) {
+  const panel = $("#blocked");
+  panel.dataset.kind = blocked ? blocked.kind : "";
+  show(panel, Boolean(blocked));
+  if (!blocked) return;
+  setText("#blocked-title", BLOCKED_TITLES[blocked.kind] || "Stop");
+  setText("#blocked-text", blocked.message);
+}
+
+function setTote(t) {
+  tote = t && t.multi ? t : null;
+  show("#tote-panel", Boolean(tote));
+  if (!tote) {
+    show("#sort-to", false);
+    return;
+  }
+  setText("#tote-code", tote.code);
+  setText("#tote-count", tote.orders.length);
+  $("#tote-orders").replaceChildren(
+    ...tote.orders.map((o) =>
+      h(
+        "li",
+        {
+          class: `tote-order${o.blocked ? " blocked" : ""}${o.all_verified ? " done" : ""}`,
+          dataset: { slot: o.slot, allocationId: o.allocation_id, status: o.status },
+        },
+        h("span", { class: "slot-letter" }, o.slot),
+        h("span", { class: "mono" }, o.order_number),
+        h("span", { class: "meta" }, `${o.verified} / ${o.units} verified`),
+        o.blocked
+          ? h("span", { class: "tag tag-bad" }, o.blocked.kind === "on_hold" ? "⛔ on hold: set aside" : "⛔ cancelled: set aside")
+          : o.all_verified
+            ? h("span", { class: "tag tag-go" }, "✔ all verified")
+            : null,
+      ),
+    ),
+  );
+}
+
+function svgUrl(svg) {
+  return `data:image/svg+xml;charset=utf-8,${encodeURIComponent(svg)}`;
+}
+
+function renderRecommendation(o) {
+  const rec = o.recommendation;
+  const ready = o.all_verified && o.loose_units > 0 && !o.blocked;
+  const hasCarton = Boolean(rec && rec.code);
+  show("#recommendation", Boolean(ready && hasCarton));
+  const unfit = rec && rec.unfit && rec.unfit.length;
+  show("#no-carton", Boolean(rec && (!rec.code || unfit) && !o.blocked));
+  if (rec && (!rec.code || unfit)) setText("#no-carton-why", rec.why);
+  const early = $("#rec-early");
+  show(early, Boolean(hasCarton && !ready && !o.blocked));
+  if (hasCarton) setText(early, `Box: ${rec.label}`);
+  if (!ready || !hasCarton) {
+    if (!pendingOverride) show("#override", false);
+    return;
+  }
+  const count = rec.cartons.length;
+  setText("#rec-code", rec.code);
+  setText("#rec-name", `(${rec.name})`);
+  setText("#rec-why", rec.why);
+  setText(
+    "#rec-plan",
+    count > 1
+      ? `Carton 1 of ${count} (${rec.label}): ${describeSkus(rec.cartons[0].skus)}. Total ${money(rec.total_minor, rec.currency)}.`
+      : `Total ${money(rec.total_minor, rec.currency || "GBP")} (carton + carrier rate).`,
+  );
+  setText("#confirm-carton", `Confirm carton ${rec.code}`);
+  $("#rec-diagrams").replaceChildren(
+    ...rec.cartons.map((c) =>
+      h(
+        "figure",
+        { class: "diagram-figure", dataset: { carton: c.code, index: String(c.index) } },
+        h("img", {
+          class: "diagram",
+          src: svgUrl(c.diagram_svg),
+          alt: `Placement diagram, carton ${c.index} ${c.code}: ${c.units} unit(s), layer by layer`,
+          dataset: { testid: "diagram" },
+        }),
+        h("figcaption", { class: "meta" }, `${c.index}. ${c.code} · ${c.units} unit(s) · ${grams(c.gross_g)}`),
+      ),
+    ),
+  );
+  $("#rec-alternatives").replaceChildren(
+    ...[rec.option, ...rec.alternatives].filter(Boolean).map((alt, i) =>
+      h(
+        "tr",
+        { class: i === 0 ? "row-recommended" : "" },
+        h("td", {}, `${i === 0 ? "✔ " : ""}${alt.label}`),
+        h("td", { class: "num" }, money(alt.carton_cost_minor, rec.currency || "GBP")),
+        h("td", { class: "num" }, alt.rated ? money(alt.rate_minor, rec.currency || "GBP") : "no rate"),
+        h("td", { class: "num" }, money(alt.total_minor, rec.currency || "GBP")),
+      ),
+    ),
+  );
+}
+
+function describeSkus(skus) {
+  return Object.entries(skus || {})
+    .map(([sku, n]) => `${n} × ${sku}`)
+    .join(", ");
+}
+
 function setOrder(o) {
   order = o;
   show("#order", Boolean(o));
-  show("#pack-idle", !o && $("#carton-done").hidden);
-  if (!o) return;
+  setBlocked(o ? o.blocked : null);
+  show("#pack-idle", !o && !tote && $("#carton-done").hidden);
+  if (!o) {
+    pendingOverride = null;
+    show("#override", false);
+    return;
+  }
   const panel = $("#order");
   panel.dataset.allocationId = o.allocation_id;
   panel.dataset.allVerified = String(Boolean(o.all_verified));
+  panel.dataset.status = o.status;
   setText("#order-number", o.order_number);
-  setText("#order-tote", o.tote || "—");
+  setText("#order-tote", o.tote || (tote ? tote.code : "—"));
+  const slot = tote ? tote.orders.find((t) => t.allocation_id === o.allocation_id) : null;
+  show("#order-slot", Boolean(slot));
+  if (slot) setText("#order-slot", `Slot ${slot.slot}`);
   const picked = o.lines.reduce((n, ln) => n + ln.picked, 0);
   const verified = o.lines.reduce((n, ln) => n + Math.min(ln.verified, ln.picked), 0);
   setText("#order-progress", `${verified} / ${picked} verified`);
   show("#gift-message", Boolean(o.gift_message));
   setText("#gift-text", o.gift_message || "");
+  $("#history-link").href = o.history_url;
+
+  const notices = $("#notices");
+  notices.replaceChildren(
+    ...(o.notices || []).map((n) =>
+      h("li", { class: `notice notice-${n.kind}`, dataset: { kind: n.kind, sku: n.sku } },
+        h("span", { "aria-hidden": "true" }, n.kind === "missing" ? "⚠ " : "↩ "), n.message),
+    ),
+  );
+  show(notices, Boolean(o.notices && o.notices.length));
 
   $("#pack-lines").replaceChildren(
     ...o.lines.map((ln) => {
       const done = ln.verified >= ln.picked;
+      const extra = [];
+      if (ln.short) extra.push(`${ln.short} missing (short)`);
+      if (ln.cancelled_in_tote) extra.push(`${ln.cancelled_in_tote} cancelled: take out`);
+      else if (ln.cancelled) extra.push(`${ln.cancelled} cancelled`);
       return h(
         "tr",
         {
-          class: done ? "row-done" : "",
+          class: `${done ? "row-done" : ""}${extra.length ? " row-exception" : ""}`,
           dataset: {
             sku: ln.sku,
             barcode: ln.barcode,
             picked: String(ln.picked),
             verified: String(ln.verified),
+            short: String(ln.short),
+            cancelled: String(ln.cancelled),
           },
         },
         h("td", {}, ln.sku),
+        h("td", {}, ln.name),
         h("td", { class: "mono" }, ln.barcode),
         h("td", { class: "num" }, `${ln.verified} / ${ln.picked} `, h("span", { "aria-hidden": "true" }, done ? "✔" : "")),
+        h("td", { class: "exception" }, extra.join(" · ")),
       );
     }),
   );
 
+  renderRecommendation(o);
   const rec = o.recommendation;
-  const ready = o.all_verified && o.loose_units > 0;
-  show("#recommendation", Boolean(ready && rec && rec.code));
-  show("#no-carton", Boolean(ready && rec && !rec.code));
-  if (ready && rec && rec.code) {
-    setText("#rec-code", rec.code);
-    setText("#rec-name", rec.name);
-    setText("#rec-why", rec.why);
-    setText("#confirm-carton", `Confirm carton ${rec.code}`);
-    setText("#pack-prompt", "All units verified. Close the carton.");
-  } else if (ready && rec) {
-    setText("#no-carton-why", rec.why);
-    setText("#pack-prompt", "All units verified.");
-  } else {
-    setText("#pack-prompt", "Scan each unit");
-  }
+  const ready = o.all_verified && o.loose_units > 0 && !o.blocked;
+  if (o.blocked) setText("#pack-prompt", "Stop: this order must not be packed.");
+  else if (ready && rec && rec.code) setText("#pack-prompt", "All units verified. Close the carton.");
+  else if (ready && rec) setText("#pack-prompt", "All units verified.");
+  else setText("#pack-prompt", "Scan each unit");
+  if ($("#history").open) loadHistory();
 }
+
+// ---------------------------------------------------------------- actions
 
 async function open(code, { quiet = false } = {}) {
-  const ack = await st.ask("open", { code });
-  if (!ack.ok) return;
+  const ack = await st.ask("open", { code }, { flashErrors: false });
+  if (!ack.ok) {
+    flash(false, ack.message || ack.error, { sound: SOUNDS[ack.error] || null });
+    return;
+  }
   show("#carton-done", false);
+  setTote(ack.tote);
   setOrder(ack.order);
-  if (!quiet) flash(true, `Order ${ack.order.order_number} open: scan each unit.`);
+  show("#pack-idle", !ack.order && !tote);
+  if (quiet) return;
+  if (tote) flash(true, `Tote ${tote.code}: ${tote.orders.length} orders. Scan each unit and put it in the slot shown.`);
+  else flash(true, `Order ${ack.order.order_number} open: scan each unit.`);
 }
 
-async function closeCarton(cartonType) {
-  const ack = await st.ask("close_carton", {
-    allocation_id: order.allocation_id,
-    carton_type: cartonType.toUpperCase(),
-  });
+function scanId(code) {
+  if (lastTimeout && lastTimeout.code === code && Date.now() - lastTimeout.at < RETRY_WINDOW_MS) {
+    return lastTimeout.id;
+  }
+  return newScanId();
+}
+
+/** Show one unit scan's answer (from the scanner or the camera). */
+function showUnitAnswer(ack, { camera: fromCamera = false } = {}) {
+  if (ack.tote) setTote(ack.tote);
+  if (ack.order) setOrder(ack.order);
+  const slot = ack.slot && tote ? ack.slot : null;
+  const sortTo = $("#sort-to");
+  show(sortTo, Boolean(slot));
+  if (slot) {
+    sortTo.dataset.slot = slot;
+    setText("#sort-slot", slot);
+    setText("#sort-order", ack.order ? `order ${ack.order.order_number}` : "");
+  }
+  const prefix = fromCamera ? "Camera: " : "";
+  let message = ack.message || ack.error || "Rejected.";
+  const rec = order && order.all_verified && !order.blocked && order.recommendation;
+  if (ack.ok && rec && rec.code) message = `${message} All verified: scan the carton ${rec.code}.`;
+  flash(ack.ok, prefix + message, { sound: SOUNDS[ack.result] || null });
+}
+
+async function scanUnit(code) {
+  const target = scanTarget();
+  if (!target) {
+    flash("warn", "Scan a tote first.");
+    return;
+  }
+  const id = scanId(code);
+  const ack = await st.ask("scan", { ...target, code, client_scan_id: id }, { flashErrors: false });
+  if (ack.error === "timeout") lastTimeout = { code, id, at: Date.now() };
+  else if (lastTimeout && lastTimeout.id === id) lastTimeout = null;
+  // A replayed answer (the same scan after a lost ack) may carry no order: reload it.
+  if (ack.replayed && !ack.order) await open(tote ? tote.code : order.allocation_id, { quiet: true });
+  showUnitAnswer(ack);
+}
+
+function cameraAnswer(answer) {
+  if (answer.tote) setTote(answer.tote);
+  for (const result of answer.results || []) showUnitAnswer(result, { camera: true });
+  if (answer.order) setOrder(answer.order);
+}
+
+function askOverride(carton) {
+  const rec = order.recommendation;
+  pendingOverride = { carton, recommended: rec.label };
+  const panel = $("#override");
+  panel.dataset.carton = carton;
+  setText("#override-carton", carton);
+  setText("#override-recommended", rec.label);
+  setText("#override-back", rec.code);
+  show("#override-note-form", false);
+  show(panel, true);
+  flash("warn", `${carton} is not the recommended ${rec.label}. Choose why (1–5 then Enter), or scan ${rec.code}.`);
+}
+
+async function cartonScanned(code) {
+  const carton = code.toUpperCase();
+  const rec = order.recommendation;
+  const planned = rec && rec.cartons ? rec.cartons.map((c) => c.code) : [];
+  if (!rec || !rec.code || planned.includes(carton)) {
+    await closeCarton(carton);
+    return;
+  }
+  askOverride(carton);
+}
+
+async function closeCarton(carton, reason = null, note = null) {
+  const payload = { allocation_id: order.allocation_id, carton_type: carton.toUpperCase() };
+  if (STATION) payload.station = STATION;
+  if (reason) {
+    payload.reason = reason;
+    if (note) payload.note = note;
+  }
+  const ack = await st.ask(reason ? "override_carton" : "close_carton", payload);
   if (!ack.ok) return;
+  pendingOverride = null;
+  show("#override", false);
   const c = ack.carton;
+  lastCarton = { code: c.code, allocationId: ack.order.allocation_id };
   const done = $("#carton-done");
   done.dataset.carton = c.code;
   setText("#carton-code", c.code);
   setText("#carton-type", c.carton_type);
   setText("#carton-weight", grams(c.expected_weight_g));
   setText("#carton-order", ack.order.order_number);
-  $("#slip-link").href = `/pack/slip/${encodeURIComponent(ack.order.allocation_id)}.pdf`;
+  $("#slip-link").href = c.slip_url || `/pack/slip/${encodeURIComponent(ack.order.allocation_id)}.pdf`;
+  $("#label-link").href = c.label_url;
+  const override = c.override;
+  show("#carton-override", Boolean(override));
+  if (override) {
+    const extra = override.extra_cost_minor ? ` (+${money(override.extra_cost_minor, "GBP")} against the recommendation)` : "";
+    setText("#carton-override", `Override recorded: ${override.chosen} instead of ${override.recommended}: ${override.reason_label}${extra}.`);
+  }
+  show("#carton-photo", false);
   const finished = ack.order.status === "packed";
   setText(
     "#carton-next",
     finished
       ? "Put the slip in, seal it, send it to weighing. Scan the next tote."
-      : "More units of this order are still to verify: keep scanning.",
+      : "More units of this order go in another carton: keep going.",
   );
   show(done, true);
-  setOrder(finished ? null : ack.order);
   flash(true, ack.message);
+  if (ack.photo) showPhoto(ack.photo);
+  else if (ack.photo_error) flash("warn", `${ack.message} No photo: ${ack.photo_error}`);
+  else if (camera.mode === "browser") await takePhoto({ quiet: true });
+  if (tote && finished) {
+    await open(tote.code, { quiet: true });
+    show(done, true);
+  } else {
+    setOrder(finished ? null : ack.order);
+  }
   refreshQueue();
 }
+
+function showPhoto(photo) {
+  show("#carton-photo", true);
+  $("#carton-photo-img").src = photo.url;
+  setText("#carton-photo-text", `Photo kept with carton ${photo.carton || "(next carton)"}.`);
+}
+
+async function takePhoto({ quiet = false } = {}) {
+  const allocationId = lastCarton && !$("#carton-done").hidden ? lastCarton.allocationId : order && order.allocation_id;
+  if (!allocationId) {
+    flash("warn", "Open an order (or close a carton) before taking its photo.");
+    return;
+  }
+  const carton = lastCarton && lastCarton.allocationId === allocationId && !$("#carton-done").hidden ? lastCarton.code : null;
+  const payload = { allocation_id: allocationId, client_photo_id: newScanId() };
+  if (carton) payload.carton = carton;
+  if (camera.hasStation) {
+    payload.source = "station";
+    payload.station = STATION;
+  } else {
+    const jpeg = await camera.photoJpeg();
+    if (!jpeg) {
+      pickPhotoFile(payload);
+      return;
+    }
+    payload.source = "browser";
+    payload.jpeg = jpeg;
+  }
+  const ack = await st.ask("photo", payload);
+  if (!ack.ok) return;
+  showPhoto(ack.photo);
+  if (!quiet) flash(true, ack.message);
+}
+
+/** No camera running: the device's own camera app through a file input (phones, tablets). */
+function pickPhotoFile(payload) {
+  const input = h("input", { type: "file", accept: "image/jpeg", capture: "environment", hidden: true });
+  input.addEventListener("change", async () => {
+    const file = input.files && input.files[0];
+    input.remove();
+    if (!file) return;
+    const ack = await st.ask("photo", { ...payload, source: "browser", jpeg: await file.arrayBuffer() });
+    if (ack.ok) {
+      showPhoto(ack.photo);
+      flash(true, ack.message);
+    }
+  });
+  document.body.append(input);
+  input.click();
+}
+
+async function loadHistory() {
+  if (!order) return;
+  const ack = await st.call("history", { allocation_id: order.allocation_id });
+  if (!ack.ok) return;
+  $("#history-events").replaceChildren(
+    ...ack.history.events.map((e) =>
+      h(
+        "li",
+        { class: `history-event${e.ok ? "" : " bad"}`, dataset: { kind: e.kind } },
+        h("span", { class: "meta" }, new Date(e.at).toLocaleTimeString()),
+        " ",
+        h("span", { "aria-hidden": "true" }, e.ok ? "✔ " : "✖ "),
+        e.text,
+        e.photo_url ? h("a", { href: e.photo_url, target: "_blank", rel: "noopener" }, h("img", { class: "thumb", src: e.photo_url, alt: e.text })) : null,
+      ),
+    ),
+  );
+}
+
+// ---------------------------------------------------------------- wiring
 
 $("#confirm-carton").addEventListener("click", () => {
   const code = $("#rec-code").textContent;
   if (code) st.run(() => (order ? closeCarton(code) : undefined));
 });
 
+for (const button of document.querySelectorAll("#override-reasons .override-reason")) {
+  button.addEventListener("click", () => {
+    if (!pendingOverride || !order) return;
+    if (button.dataset.note === "required") {
+      const form = $("#override-note-form");
+      form.dataset.reason = button.dataset.reason;
+      show(form, true);
+      $("#override-note").focus();
+      return;
+    }
+    st.run(() => closeCarton(pendingOverride.carton, button.dataset.reason));
+  });
+}
+
+$("#override-note-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  const input = $("#override-note");
+  const note = input.value.trim();
+  input.blur();
+  if (!note || !pendingOverride) return;
+  input.value = "";
+  st.run(() => closeCarton(pendingOverride.carton, event.target.dataset.reason, note));
+});
+
+/** 1–5 then Enter (a keyboard, or a keypad on the wedge) picks an override reason. */
+function pickReason(n) {
+  const buttons = [...document.querySelectorAll("#override-reasons .override-reason")];
+  if (n > buttons.length) return false;
+  buttons[n - 1].click();
+  return true;
+}
+
+$("#photo-button").addEventListener("click", () => st.run(() => takePhoto()));
+$("#history").addEventListener("toggle", () => {
+  if ($("#history").open) loadHistory();
+});
+
 st.onScan(async (code) => {
+  const reason = REASON.exec(code);
+  const picked = /^[1-9]$/.test(code) && pendingOverride ? pickReason(Number(code)) : null;
+  if (picked) return;
+  if (reason) {
+    if (pendingOverride && order) await closeCarton(pendingOverride.carton, reason[1].toLowerCase());
+    else flash("warn", "A reason code only answers the question why another carton is used.");
+    return;
+  }
   if (CARTON_TYPE.test(code)) {
-    if (order) await closeCarton(code);
+    if (order) await cartonScanned(code);
     else flash("warn", "Scan a tote first, then its units, then the carton.");
     return;
   }
-  if (!order || TOTE.test(code)) {
+  if ((!order && !tote) || TOTE.test(code)) {
     await open(code);
     return;
   }
-  const ack = await st.askScan("scan", { allocation_id: order.allocation_id, code }, code);
-  if (ack.order) setOrder(ack.order);
-  // A replayed answer (the same scan after a lost ack) carries no order: reload it.
-  else if (ack.replayed) await open(order.allocation_id, { quiet: true });
-  if (!ack.ok) return;
-  const rec = order && order.all_verified && order.recommendation;
-  if (rec && rec.code) {
-    flash(true, `${ack.message} All verified: scan the carton ${rec.code}.`);
-  } else {
-    flash(true, ack.message);
-  }
+  await scanUnit(code);
 });
