@@ -13,6 +13,7 @@ from app.adapters.config_files import load_carriers, load_cartons
 from app.adapters.db.engine import make_engine
 from app.adapters.db.group_commit import GroupCommitter
 from app.adapters.db.uow import SessionFactory
+from app.adapters.gs1_config import load_gs1_if_present
 from app.adapters.printers import load_station_printers
 from app.domain.weighing import Tolerance
 from app.services.clock import Clock, system_clock
@@ -59,6 +60,7 @@ def build_container(settings: Settings, clock: Clock = system_clock) -> Containe
             policy=load_shop_policy(settings.config_file("carriers.toml")),
             gateways=build_gateways(carriers, karrio_settings_from_env(os.environ)),
             printers=load_station_printers(settings.config_file("stations.toml")),
+            gs1=load_gs1_if_present(settings.config_file("gs1.toml")),
         ),
         tolerance=Tolerance(settings.weight_tolerance_g, settings.weight_tolerance_pct),
         outbox_policy=OutboxPolicy(

@@ -30,6 +30,8 @@ from app.domain.allocations import (
     decide_version,
     judge_intake,
 )
+from app.domain.b2b import partial_intake
+from app.services import b2b
 from app.services.clock import Clock
 from app.services.errors import NotFound
 
@@ -65,7 +67,7 @@ def _apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
     existing = repo.allocation_by_external_id(s, doc.allocation_id, lock=True)
     started = existing is not None and (
         existing.status not in {st.value for st in REPLACEABLE}
-        or any(ln.picked or ln.short for ln in existing.lines)
+        or any(ln.picked or ln.short > b2b.intake_short(existing, ln) for ln in existing.lines)
     )
     decision = decide_version(existing.version if existing else None, doc.version, started)
     if decision is VersionDecision.DUPLICATE:
@@ -121,6 +123,7 @@ def _apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
     allocation.status = status.value
     allocation.reasons = list(reasons)
     _report(s, allocation, status, reasons, now)
+    b2b.report_intake_short(s, allocation, now)
     return IntakeResult(202, {"status": status.value, "reasons": list(reasons)}, True)
 
 
@@ -156,22 +159,30 @@ def _judge_and_reserve(
         )
     credit_hold = doc.type == "b2b" and doc.b2b is not None and not doc.b2b.credit_approved
     verdict = judge_intake(demands, credit_hold)
+    take: dict[str, int] = {}  # B2B allow_partial: reserve what exists, the rest is short
+    partial = doc.type == "b2b" and doc.b2b is not None and doc.b2b.allow_partial
+    if verdict.status is AllocationStatus.BACKORDERED and partial:
+        verdict, take = partial_intake(demands, credit_hold)
     if verdict.status not in (AllocationStatus.ACCEPTED, AllocationStatus.HELD):
         return verdict.status, verdict.reasons
     savepoint = s.begin_nested()
     try:
         for line in allocation.lines:
-            _reserve_line(s, allocation, line, now)
+            _reserve_line(s, allocation, line, now, take.get(line.line_id, line.qty))
     except _Short as short:
         savepoint.rollback()
         return AllocationStatus.BACKORDERED, (str(short),)
     savepoint.commit()
+    if take:
+        b2b.mark_intake_short(allocation, take)
     return verdict.status, verdict.reasons
 
 
-def _reserve_line(s: Session, allocation: Allocation, line: AllocationLine, now: Any) -> None:
+def _reserve_line(
+    s: Session, allocation: Allocation, line: AllocationLine, now: Any, qty: int | None = None
+) -> None:
     """Pick faces first, then the fullest bins (fewest locations), never more than is free."""
-    remaining = line.qty
+    remaining = line.qty if qty is None else qty
     free = (Stock.on_hand - Stock.allocated).label("free")
     rows = s.execute(
         select(Stock.id, Stock.location_id, free)

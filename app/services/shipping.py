@@ -23,6 +23,7 @@ from app.adapters.db import repositories as repo
 from app.adapters.db.models import Allocation, AllocationLine, Carton, Shipment
 from app.adapters.db.models_ship import LabelPrint, ShipLabel, ShipManifest
 from app.adapters.db.uow import SessionFactory
+from app.adapters.gs1_config import Gs1Config
 from app.adapters.printers import StationPrinter
 from app.domain.allocations import AllocationStatus
 from app.domain.carriers import (
@@ -43,6 +44,7 @@ from app.domain.rate_shopping import (
 )
 from app.domain.rating import Carrier
 from app.domain.tracking_numbers import identify, normalise
+from app.services import b2b
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.weighing import _carton, _check_not_held, carton_view
@@ -70,6 +72,7 @@ class ShipContext:
     policy: ShopPolicy = field(default_factory=ShopPolicy)
     gateways: dict[str, CarrierGateway] = field(default_factory=dict)
     printers: dict[str, StationPrinter] = field(default_factory=dict)
+    gs1: Gs1Config | None = None  # B2B: SSCCs for cartons (config/gs1.toml)
 
     def gateway(self, code: str) -> CarrierGateway:
         found = self.gateways.get(code)
@@ -440,6 +443,10 @@ def ship_carton(
             raise Conflict(
                 f"Carton {carton.code} has not passed the weight check: weigh it first.", "carton"
             )
+        held = b2b.check_parcel(s, carton, ctx.gs1, now)  # pallets, complete orders, SSCC
+        if held is not None:
+            tx.commit()  # the hold stands; no label is bought
+            raise held
         plan = _plan(s, carton, ctx, now, service_code, carrier_code, override_reason)
         label = _new_label(s, carton, plan, ctx, now, shipper)
         gateway = ctx.gateway(label.carrier)
@@ -510,6 +517,8 @@ def _maybe_shipped(s: Any, allocation: Allocation, now: Any) -> None:
     if voided:
         # Sent again after a void: the OMS replaces these numbers with the ones above.
         data["voided_tracking_numbers"] = [t for t in voided if t]
+    if b2b.is_b2b(allocation):  # PO, terms, shorts and the pallet/carton/line SSCC hierarchy
+        b2b.add_shipment_hierarchy(s, allocation, data)
     repo.add_event(s, "allocation.shipped", allocation, data, now)
 
 

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from app.services import manifests, queues, shipping
-from stations.common import Ack, Changes, StationNamespace, acked, text_field
+from app.services import manifests, pallets, queues, shipping
+from app.services.errors import ServiceError
+from stations.common import Ack, Changes, StationNamespace, acked, int_field, text_field
 
 
 class ShipNamespace(StationNamespace):
@@ -130,6 +131,113 @@ class ShipNamespace(StationNamespace):
                 f"{manifest['cartons']} cartons. Print it for the driver."
             ),
         }
+
+    # ------------------------------------------------------------- pallets (/ship/pallet)
+
+    @acked
+    def on_pallet_state(self, payload: Any) -> Ack:
+        self.user()
+        return {
+            "ok": True,
+            **pallets.pallet_state(
+                self.c.uow,
+                self.c.ship,
+                text_field(payload, "station", 40, required=False) or None,
+                text_field(payload, "pallet", 40, required=False) or None,
+            ),
+        }
+
+    @acked
+    def on_pallet_scan(self, payload: Any) -> Ack:
+        user = self.user()
+        done = pallets.scan(
+            text_field(payload, "code", 64),
+            text_field(payload, "pallet", 40, required=False) or None,
+            text_field(payload, "station", 40, required=False) or None,
+            user,
+            self.c.uow,
+            self.c.clock,
+            self.c.ship,
+        )
+        return {"ok": True, **done}
+
+    @acked
+    def on_pallet_new(self, payload: Any) -> Ack:
+        user = self.user()
+        station = text_field(payload, "station", 40, required=False) or None
+        view = pallets.new_pallet(station, user, self.c.uow, self.c.clock, self.c.ship)
+        return {"ok": True, "pallet": view, "message": f"New pallet {view['pallet']}."}
+
+    @acked
+    def on_pallet_remove(self, payload: Any) -> Ack:
+        user = self.user()
+        carton = text_field(payload, "carton", 64)
+        view = pallets.remove_carton(
+            text_field(payload, "pallet", 40), carton, user, self.c.uow, self.c.ship
+        )
+        return {"ok": True, "pallet": view, "message": f"{carton} taken off {view['pallet']}."}
+
+    @acked
+    def on_pallet_close(self, payload: Any) -> Ack:
+        user = self.user()
+        weight = payload.get("weight_g") if isinstance(payload, dict) else None
+        view = pallets.close_pallet(
+            text_field(payload, "pallet", 40),
+            None if weight in (None, "") else int_field(payload, "weight_g"),
+            int_field(payload, "height_mm"),
+            text_field(payload, "station", 40, required=False) or None,
+            user,
+            self.c.uow,
+            self.c.clock,
+            self.c.ship,
+        )
+        printed = view.pop("print")
+        message = f"Pallet {view['pallet']} closed: SSCC {view['sscc']}."
+        if printed["printed"]:
+            message += f" Label printed on {printed['printer']}."
+        elif printed["error"]:
+            message += f" The printer failed: {printed['error']} Open the PDF instead."
+        else:
+            message += " Open the label PDF to print it."
+        return {"ok": True, "pallet": view, "print": printed, "message": message}
+
+    @acked
+    def on_pallet_reopen(self, payload: Any) -> Ack:
+        user = self.user()
+        view = pallets.reopen_pallet(
+            text_field(payload, "pallet", 40), user, self.c.uow, self.c.ship
+        )
+        return {"ok": True, "pallet": view, "message": f"Pallet {view['pallet']} is open again."}
+
+    @acked
+    def on_pallet_ship(self, payload: Any) -> Ack:
+        user = self.user()
+        codes = payload.get("pallets") if isinstance(payload, dict) else None
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise ServiceError("pallets must be a list of pallet codes", "pallets")
+        shipped = pallets.ship_pallets(
+            codes[:50],
+            user,
+            self.c.uow,
+            self.c.clock,
+            self.c.ship,
+            service_code=text_field(payload, "service", 40, required=False) or None,
+            carrier_code=text_field(payload, "carrier", 40, required=False) or None,
+            freight_class=text_field(payload, "freight_class", 8, required=False) or None,
+            special_instructions=text_field(payload, "instructions", 2000, required=False),
+            trailer_number=text_field(payload, "trailer", 40, required=False),
+            seal_number=text_field(payload, "seal", 40, required=False),
+        )
+        Changes.mark()
+        return {"ok": True, **shipped}
+
+    @acked
+    def on_carton_sscc(self, payload: Any) -> Ack:
+        self.user()
+        sscc = pallets.carton_label_sscc(
+            text_field(payload, "carton", 64), self.c.uow, self.c.clock, self.c.ship
+        )
+        return {"ok": True, "sscc": sscc, "label_url": f"/ship/logistic/{sscc}.pdf"}
 
 
 def _print_message(carton: dict[str, Any], printed: dict[str, Any], reprint: bool) -> str:

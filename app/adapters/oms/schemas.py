@@ -17,6 +17,9 @@ from pydantic import (
     field_validator,
 )
 
+from app.domain.b2b import FREIGHT_CLASSES
+from app.domain.sscc import is_valid_gln
+
 M = TypeVar("M", bound=BaseModel)
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
@@ -50,12 +53,30 @@ class LineIn(Strict):
     serial_required: bool = False
 
 
+class BillTo(Address):
+    """A third party that pays the freight (printed on the bill of lading)."""
+
+    account: Annotated[str, StringConstraints(max_length=40)] | None = None
+
+
 class B2B(Strict):
     po_number: Annotated[str, StringConstraints(max_length=64)] | None = None
     allow_partial: bool = False
     palletize: bool = False
     credit_approved: bool = True
     payment_terms: Annotated[str, StringConstraints(max_length=40)] | None = None
+    # Beyond the contract's minimum (docs/b2b.md): GS1 label and bill of lading data.
+    ship_to_gln: Annotated[str, StringConstraints(pattern=r"^\d{13}$")] | None = None
+    bill_to: BillTo | None = None
+    freight_class: Literal[FREIGHT_CLASSES] | None = None  # type: ignore[valid-type]
+    freight_terms: Literal["prepaid", "collect", "third_party"] | None = None
+
+    @field_validator("ship_to_gln")
+    @classmethod
+    def _gln_check_digit(cls, gln: str | None) -> str | None:
+        if gln is not None and not is_valid_gln(gln):
+            raise ValueError("is not a GLN: its check digit is wrong")
+        return gln
 
 
 class AllocationIn(Strict):

@@ -1,0 +1,306 @@
+// Pallets (/ship/pallet): scan B2B cartons onto a pallet, close it with its weight and height
+// and print its SSCC label, then ship a consignee's closed pallets with a bill of lading.
+// Everything a scanner can do works without the screen: scan cartons (CT… or their SSCC) to
+// build, scan a pallet label (PAL… or its SSCC) to bring a pallet back.
+
+import { $, flash, grams, h, setText, show, station } from "./station.js";
+
+const root = $("#pallet-root");
+const stationId = root.dataset.stationId || "";
+const CURRENT = `dockhand.pallet:${stationId}`;
+let pallet = null; // the pallet in front of the shipper (the server's view)
+
+const st = station("/ship", {
+  onSignedIn: async () => {
+    await refresh();
+  },
+  onSignedOut: () => {
+    render(null);
+  },
+});
+
+function currentCode() {
+  return pallet ? pallet.pallet : sessionStorage.getItem(CURRENT) || "";
+}
+
+function remember(view) {
+  if (view) sessionStorage.setItem(CURRENT, view.pallet);
+  else sessionStorage.removeItem(CURRENT);
+}
+
+function kg(g) {
+  if (g === null || g === undefined) return "";
+  return (g / 1000).toFixed(1);
+}
+
+const KIND = { single_sku: "Single SKU", mixed: "Mixed" };
+
+function render(view) {
+  pallet = view;
+  remember(view);
+  show("#pallet-idle", !view);
+  show("#pallet-panel", Boolean(view));
+  if (!view) return;
+  setText("#pallet-code", view.pallet);
+  const status = $("#pallet-status");
+  status.textContent = view.status;
+  status.dataset.status = view.status;
+  const kind = $("#pallet-kind");
+  kind.hidden = !view.kind;
+  kind.textContent = KIND[view.kind] || "";
+  const to = view.consignee;
+  setText("#pallet-consignee", to ? `${to.name}, ${to.city} ${to.country}` : "—");
+  setText("#pallet-po", view.po_numbers.length ? view.po_numbers.join(", ") : "—");
+  setText("#pallet-content", view.content);
+  setText("#pallet-count", view.cartons.length);
+  setText("#pallet-units", view.units);
+  setText("#pallet-cartons-weight", grams(view.cartons_weight_g));
+  const open = view.status === "open";
+  $("#pallet-cartons").replaceChildren(
+    ...view.cartons.map((c) =>
+      h(
+        "tr",
+        { dataset: { carton: c.carton } },
+        h("td", { class: "mono" }, c.carton),
+        h("td", { class: "mono" }, c.sscc || "—"),
+        h("td", {}, `${c.order_number}${c.po_number ? ` · ${c.po_number}` : ""}`),
+        h("td", { class: "num" }, c.units),
+        h("td", { class: "num" }, grams(c.weight_g)),
+        h(
+          "td",
+          {},
+          open
+            ? h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn btn-small",
+                  onclick: () => st.run(() => removeCarton(c.carton)),
+                },
+                "Take off",
+              )
+            : null,
+        ),
+      ),
+    ),
+  );
+  show("#close-form", open && view.cartons.length > 0);
+  if (open) {
+    const weight = $("#close-weight");
+    if (document.activeElement !== weight) weight.value = kg(view.estimated_weight_g);
+    setText(
+      "#close-estimate",
+      `estimate ${kg(view.estimated_weight_g)} kg: cartons ${kg(view.cartons_weight_g)} + pallet ${kg(view.tare_g)}`,
+    );
+  }
+  const closed = Boolean(view.sscc) && view.status !== "open";
+  show("#closed-box", closed);
+  if (closed) {
+    setText("#pallet-sscc", view.sscc);
+    setText(
+      "#pallet-measures",
+      `${kg(view.weight_g)} kg gross · ${view.height_mm} mm high · ${view.pallet_type} ${view.dims_mm[0]} × ${view.dims_mm[1]} mm`,
+    );
+    $("#pallet-label-link").href = view.label_url;
+    $("#pallet-zpl-link").href = view.label_zpl_url;
+    const bol = $("#pallet-bol-link");
+    bol.hidden = !view.bol_url;
+    if (view.bol_url) bol.href = view.bol_url;
+    show("#reopen-button", view.status === "closed");
+  }
+}
+
+function renderReady(groups) {
+  setText("#ready-count", groups.length ? `(${groups.reduce((n, g) => n + g.pallets.length, 0)})` : "");
+  show("#ready-empty", groups.length === 0);
+  const options = $("#freight-classes").content;
+  $("#ready").replaceChildren(
+    ...groups.map((group, n) => {
+      const to = group.consignee || {};
+      const klass = h("select", { class: "field", name: "freight_class" }, h("option", { value: "" }, "Class: not given"));
+      klass.append(options.cloneNode(true));
+      klass.value = group.freight_class || "";
+      const form = h(
+        "form",
+        {
+          class: "ready-group",
+          dataset: { testid: `ready-${n}` },
+          autocomplete: "off",
+          onsubmit: (event) => {
+            event.preventDefault();
+            st.run(() => shipGroup(form));
+          },
+        },
+        h("h3", {}, `${to.name || "?"} · ${to.city || ""} ${to.country || ""}`),
+        ...group.pallets.map((p) =>
+          h(
+            "label",
+            {},
+            h("input", { type: "checkbox", name: "pallet", value: p.pallet, checked: true }),
+            h("span", { class: "mono" }, p.pallet),
+            h("span", { class: "meta" }, `${p.cartons} ctn · ${kg(p.weight_g)} kg · ${KIND[p.kind] || ""}`),
+          ),
+        ),
+        h("label", { class: "label" }, "Freight class", klass),
+        h(
+          "label",
+          { class: "label" },
+          "Special instructions",
+          h("textarea", { class: "field", name: "instructions" }, group.instructions || ""),
+        ),
+        h("input", { class: "field", name: "trailer", placeholder: "Trailer number" }),
+        h("input", { class: "field", name: "seal", placeholder: "Seal number" }),
+        h(
+          "button",
+          { type: "submit", class: "btn btn-primary btn-block", dataset: { testid: "ship-pallets" } },
+          "Ship with bill of lading",
+        ),
+      );
+      return form;
+    }),
+  );
+}
+
+function renderOpen(rows) {
+  show("#open-empty", rows.length === 0);
+  $("#open-pallets").replaceChildren(
+    ...rows.map((row) =>
+      h(
+        "li",
+        {},
+        h(
+          "button",
+          { type: "button", class: "queue-item", onclick: () => st.deliver(row.pallet) },
+          h("span", { class: "queue-code mono" }, row.pallet),
+          h("span", { class: "queue-meta" }, row.station || ""),
+        ),
+      ),
+    ),
+  );
+}
+
+function renderBols(rows) {
+  $("#bols").replaceChildren(
+    ...rows.map((b) =>
+      h(
+        "li",
+        { dataset: { bol: b.bol } },
+        h("span", { class: "closeout-name mono" }, b.bol),
+        h("span", { class: "meta" }, `${b.consignee || ""} · ${b.pallets} plt · ${b.carrier} PRO ${b.pro_number || "—"}`),
+        h("a", { class: "btn btn-small", href: b.pdf_url, target: "_blank", rel: "noopener" }, "BOL PDF"),
+      ),
+    ),
+  );
+}
+
+async function refresh() {
+  const ack = await st.call("pallet_state", { station: stationId, pallet: currentCode() });
+  if (!ack.ok) return;
+  render(ack.pallet);
+  renderOpen(ack.open);
+  renderReady(ack.ready);
+  renderBols(ack.bols);
+}
+
+st.onScan(async (code) => {
+  const ack = await st.ask("pallet_scan", { code, pallet: currentCode(), station: stationId });
+  if (!ack.ok) return;
+  render(ack.pallet);
+  flash(ack.result === "already" ? "warn" : true, ack.message);
+  await refresh();
+});
+
+async function removeCarton(carton) {
+  const ack = await st.ask("pallet_remove", { pallet: pallet.pallet, carton });
+  if (!ack.ok) return;
+  render(ack.pallet);
+  flash("warn", ack.message);
+}
+
+async function closePallet() {
+  const weightText = $("#close-weight").value.trim().replace(",", ".");
+  const heightText = $("#close-height").value.trim().replace(",", ".");
+  const height = Math.round(Number(heightText) * 10);
+  if (!heightText || !Number.isFinite(height) || height <= 0) {
+    flash(false, "Measure the pallet's height (cm) first.");
+    $("#close-height").focus();
+    return;
+  }
+  const payload = { pallet: pallet.pallet, height_mm: height, station: stationId };
+  if (weightText) {
+    const weight = Math.round(Number(weightText) * 1000);
+    if (!Number.isFinite(weight) || weight <= 0) {
+      flash(false, "The gross weight is a number of kilograms, like 412.5.");
+      return;
+    }
+    payload.weight_g = weight;
+  }
+  for (const input of [$("#close-weight"), $("#close-height")]) input.blur();
+  const ack = await st.ask("pallet_close", payload);
+  if (!ack.ok) return;
+  $("#close-height").value = "";
+  render(ack.pallet);
+  const printed = ack.print || {};
+  setText("#pallet-print", printed.printed ? `Printed on ${printed.printer}.` : printed.error || "Open the PDF and print it.");
+  flash(printed.error ? "warn" : true, ack.message);
+  await refresh();
+}
+
+async function shipGroup(form) {
+  const pallets = [...form.querySelectorAll('input[name="pallet"]:checked')].map((i) => i.value);
+  if (!pallets.length) {
+    flash(false, "Tick the pallets that go on this truck.");
+    return;
+  }
+  const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
+  const ack = await st.ask(
+    "pallet_ship",
+    {
+      pallets,
+      freight_class: value("freight_class"),
+      instructions: value("instructions"),
+      trailer: value("trailer"),
+      seal: value("seal"),
+    },
+    { timeoutMs: 20000 },
+  );
+  if (!ack.ok) {
+    await refresh();
+    return;
+  }
+  flash(true, ack.message);
+  window.open(ack.bol.pdf_url, "_blank", "noopener");
+  await refresh();
+}
+
+$("#close-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  st.run(closePallet);
+});
+
+$("#new-pallet").addEventListener("click", () =>
+  st.run(async () => {
+    const ack = await st.ask("pallet_new", { station: stationId });
+    if (!ack.ok) return;
+    render(ack.pallet);
+    flash(true, ack.message);
+    await refresh();
+  }),
+);
+
+$("#next-pallet").addEventListener("click", () =>
+  st.run(async () => {
+    render(null);
+    flash("info", "Scan the first carton of the next pallet.", { quiet: true });
+  }),
+);
+
+$("#reopen-button").addEventListener("click", () =>
+  st.run(async () => {
+    const ack = await st.ask("pallet_reopen", { pallet: pallet.pallet });
+    if (!ack.ok) return;
+    render(ack.pallet);
+    flash("warn", ack.message);
+    await refresh();
+  }),
+);
