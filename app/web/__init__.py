@@ -9,8 +9,8 @@ def register_web(app: Flask) -> None:
     from app.web.health import health
     from app.web.home import home
     from app.web.metrics import register_metrics
-    from app.web.security import register_security
     from app.web.openapi import docs
+    from app.web.security import register_security
 
     app.register_blueprint(api)
     app.register_blueprint(health)

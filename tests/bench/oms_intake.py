@@ -22,18 +22,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
-from sqlalchemy import text  # noqa: E402
+from sqlalchemy import text
 
-from app.adapters.db.engine import make_engine  # noqa: E402
-from app.adapters.db.uow import SessionFactory  # noqa: E402
-from app.adapters.oms.puller import http_fetch  # noqa: E402
-from app.demo.oms_server import DemoOms  # noqa: E402
-from app.demo.orders import make_allocation  # noqa: E402
-from app.domain.signing import signed_headers  # noqa: E402
-from app.services import pull  # noqa: E402
-from app.services.clock import system_clock  # noqa: E402
-from app.services.seeding import PRODUCTS, SIZES, VARIANTS  # noqa: E402
-from tests.bench._common import LiveServer, deep_stock_warehouse  # noqa: E402
+from app.adapters.db.engine import make_engine
+from app.adapters.db.uow import SessionFactory
+from app.adapters.oms.puller import http_fetch
+from app.demo.oms_server import DemoOms
+from app.demo.orders import make_allocation
+from app.domain.signing import signed_headers
+from app.services import pull
+from app.services.clock import system_clock
+from app.services.seeding import PRODUCTS, SIZES, VARIANTS
+from tests.bench._common import LiveServer, deep_stock_warehouse
 
 SECRET = "bench-secret-0123456789abcdef"
 
@@ -63,8 +63,10 @@ def bench_http(workdir: Path, posts: int, clients: int) -> dict[str, float]:
     def client(items: list[bytes]) -> None:
         conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
         for body in items:
-            headers = {"Content-Type": "application/json",
-                       **signed_headers(SECRET, body, time.time())}
+            headers = {
+                "Content-Type": "application/json",
+                **signed_headers(SECRET, body, time.time()),
+            }
             t0 = time.perf_counter()
             conn.request("POST", "/api/v1/allocations", body=body, headers=headers)
             resp = conn.getresponse()
@@ -75,8 +77,9 @@ def bench_http(workdir: Path, posts: int, clients: int) -> dict[str, float]:
         conn.close()
 
     def run(items: list[bytes]) -> float:
-        threads = [threading.Thread(target=client, args=(items[k::clients],))
-                   for k in range(clients)]
+        threads = [
+            threading.Thread(target=client, args=(items[k::clients],)) for k in range(clients)
+        ]
         t0 = time.perf_counter()
         for t in threads:
             t.start()
@@ -92,13 +95,17 @@ def bench_http(workdir: Path, posts: int, clients: int) -> dict[str, float]:
     finally:
         server.stop()
     lat = sorted(latencies)
-    print(f"http: {posts} signed allocations in {elapsed:.2f} s with {clients} clients; "
-          f"statuses {statuses}; latency p50 {statistics.median(lat):.1f} ms, "
-          f"p99 {lat[int(len(lat) * 0.99) - 1]:.1f} ms")
-    return {"allocations_per_s": round(posts / elapsed, 1),
-            "http_p50_ms": round(statistics.median(lat), 2),
-            "http_p99_ms": round(lat[int(len(lat) * 0.99) - 1], 2),
-            "http_accepted": statuses.get(202, 0)}
+    print(
+        f"http: {posts} signed allocations in {elapsed:.2f} s with {clients} clients; "
+        f"statuses {statuses}; latency p50 {statistics.median(lat):.1f} ms, "
+        f"p99 {lat[int(len(lat) * 0.99) - 1]:.1f} ms"
+    )
+    return {
+        "allocations_per_s": round(posts / elapsed, 1),
+        "http_p50_ms": round(statistics.median(lat), 2),
+        "http_p99_ms": round(lat[int(len(lat) * 0.99) - 1], 2),
+        "http_accepted": statuses.get(202, 0),
+    }
 
 
 def bench_pull(workdir: Path, backlog: int, page: int) -> dict[str, float]:
@@ -121,11 +128,16 @@ def bench_pull(workdir: Path, backlog: int, page: int) -> dict[str, float]:
             if result.received == 0:
                 break
         elapsed = time.perf_counter() - t0
-    print(f"pull: {backlog} allocations drained in {elapsed:.1f} s "
-          f"({applied} applied, {rejected} rejected, pages of {page})")
-    return {"backlog": backlog, "backlog_s": round(elapsed, 1),
-            "backlog_100k_s": round(elapsed * 100_000 / backlog, 1),
-            "pull_allocations_per_s": round(backlog / elapsed, 1)}
+    print(
+        f"pull: {backlog} allocations drained in {elapsed:.1f} s "
+        f"({applied} applied, {rejected} rejected, pages of {page})"
+    )
+    return {
+        "backlog": backlog,
+        "backlog_s": round(elapsed, 1),
+        "backlog_100k_s": round(elapsed * 100_000 / backlog, 1),
+        "pull_allocations_per_s": round(backlog / elapsed, 1),
+    }
 
 
 def bench_baseline(workdir: Path, n: int) -> dict[str, float]:
