@@ -34,8 +34,8 @@ class Settings:
     message_queue: str = ""
     message_queue_channel: str = "dockhand"
     api_rate_limit: str = "12000 per minute"
-    station_session_hours: float = 12.0
-    bench_endpoints: bool = False  # the scan-load benchmark's bare handler (/bench)  # a shift: then the PIN is asked again
+    station_session_hours: float = 12.0  # a shift: then the PIN is asked again
+    bench_endpoints: bool = False  # the scan-load benchmark's bare handler (/bench)
     log_format: str = "text"  # "json": one JSON object per line, for log shippers
     # Socket.IO server mode: "gevent" for `dockhand serve`; "threading" for tests' in-process
     # servers. Empty lets Flask-SocketIO pick.

@@ -11,8 +11,6 @@ label rasterised and decoded.
 
 from __future__ import annotations
 
-from tests.support.signin import scan_badge_and_pin
-
 import os
 import shutil
 import subprocess
@@ -31,6 +29,7 @@ from playwright.sync_api import Browser, Page, expect
 from app.simulate import Station, Tally
 from tests.e2e.live import REPO, dockhand, free_port, tail
 from tests.support.shipping import FakePrinter, fake_printer
+from tests.support.signin import scan_badge_and_pin
 from tests.support.warehouse import allocation_doc
 from tests.support.zpl_reader import read
 

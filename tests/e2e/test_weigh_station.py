@@ -8,8 +8,6 @@ and ship pages are driven the way the floor drives them: wedge keystrokes and ta
 
 from __future__ import annotations
 
-from tests.support.signin import scan_badge_and_pin
-
 import re
 import uuid
 from collections.abc import Iterator
@@ -30,6 +28,7 @@ from tests.e2e.test_one_order_every_station import (
     sign_in,
     wedge,
 )
+from tests.support.signin import scan_badge_and_pin
 from tests.support.warehouse import allocation_doc
 
 pytestmark = pytest.mark.e2e
