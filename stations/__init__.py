@@ -9,6 +9,7 @@ def register_stations(app: Flask) -> None:
     from app import socketio
     from stations.pack.events import PackNamespace
     from stations.pick.events import PickNamespace
+    from stations.reports.events import ReportsNamespace
     from stations.returns.events import ReturnsNamespace
     from stations.ship.events import ShipNamespace
     from stations.supervisor.events import SupervisorNamespace
@@ -23,6 +24,7 @@ def register_stations(app: Flask) -> None:
         WeighNamespace("/weigh"),
         ShipNamespace("/ship"),
         ReturnsNamespace("/returns"),
+        ReportsNamespace("/reports"),
     ):
         socketio.on_namespace(ns)
     if app.extensions["dockhand"].settings.bench_endpoints:

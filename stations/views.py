@@ -6,11 +6,12 @@ from flask import Flask
 def register_pages(app: Flask) -> None:
     from stations.pack.views import bp as pack
     from stations.pick.views import bp as pick
+    from stations.reports.views import bp as reports
     from stations.returns.views import api as returns_api
     from stations.returns.views import bp as returns
     from stations.ship.views import bp as ship
     from stations.supervisor.views import bp as supervisor
     from stations.weigh.views import bp as weigh
 
-    for bp in (supervisor, pick, pack, weigh, ship, returns, returns_api):
+    for bp in (supervisor, pick, pack, weigh, ship, returns, returns_api, reports):
         app.register_blueprint(bp)

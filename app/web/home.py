@@ -11,6 +11,7 @@ STATIONS = [
     ("weigh", "Weigh", "Check the carton weight"),
     ("ship", "Ship", "Rate, label, hand over"),
     ("returns", "Returns", "Receive, grade with photos, restock"),
+    ("reports", "Reports", "On time, cycle time, accuracy, cost: charts and exports"),
 ]
 
 
