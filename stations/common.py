@@ -47,6 +47,8 @@ def int_field(payload: Any, name: str) -> int:
     value = payload.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
         raise ServiceError(f"{name} must be a whole number", name)
+    if not -(2**31) < value < 2**31:  # the database's integers are 32-bit
+        raise ServiceError(f"{name} is out of range", name)
     return value
 
 

@@ -218,3 +218,15 @@ def test_reserving_stock_tells_the_oms_what_is_still_available(app: Flask) -> No
     for sku in ("TSHIRT-BLK-S", "MUG-BLK-S"):
         assert by_sku[sku]["available"] == inventory[sku]["available"]
         assert by_sku[sku]["on_hand"] == inventory[sku]["on_hand"]
+
+
+def test_absurd_numbers_get_422_not_a_server_error(app: Flask) -> None:
+    before = _counts(app)
+    doc = allocation_doc(version=2**70)
+    doc["lines"][0]["qty"] = 10**12
+    resp = signed_post(app.test_client(), "/api/v1/allocations", doc)
+    assert resp.status_code == 422
+    fields = {e["field"]: e["error"] for e in resp.get_json()["errors"]}
+    assert fields["version"] == "is larger than this warehouse accepts"
+    assert "lines[0].qty" in fields
+    assert _counts(app) == before

@@ -25,7 +25,9 @@ M = TypeVar("M", bound=BaseModel)
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=64)]
 Text = Annotated[str, StringConstraints(max_length=200)]
 Country = Annotated[str, StringConstraints(pattern=r"^[A-Z]{2}$")]
-PositiveInt = Annotated[int, Field(strict=True, gt=0)]
+# Bounded: the database's integers are 32/64-bit, and no order line needs more.
+PositiveInt = Annotated[int, Field(strict=True, gt=0, le=1_000_000)]
+Version = Annotated[int, Field(strict=True, gt=0, le=2_147_483_647)]
 
 
 class Strict(BaseModel):
@@ -81,7 +83,7 @@ class B2B(Strict):
 
 class AllocationIn(Strict):
     allocation_id: Id
-    version: PositiveInt
+    version: Version
     order_number: Id
     channel: Annotated[str, StringConstraints(max_length=40)] | None = None
     type: Literal["b2c", "b2b"]
@@ -121,6 +123,7 @@ _FRIENDLY = {
     "missing": "is required",
     "timezone_aware": "must be an RFC 3339 time with an offset",
     "string_pattern_mismatch": "does not have the expected format",
+    "less_than_equal": "is larger than this warehouse accepts",
 }
 
 
