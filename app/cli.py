@@ -74,6 +74,10 @@ def main(argv: list[str] | None = None) -> int:
         from app.demo.oms_server import main as oms_main
 
         return oms_main(argv[1:])
+    if argv[:1] == ["reports"]:
+        from stations.reports.cli import main as reports_main
+
+        return reports_main(argv[1:])
     if argv[:1] == ["decode"]:
         from app.decode import main as decode_main
 

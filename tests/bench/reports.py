@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import shutil
 import statistics
 import sys
 import tempfile
@@ -807,9 +808,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--workdir", type=Path, default=None)
     ap.add_argument("--no-baseline", action="store_true")
+    ap.add_argument("--keep", action="store_true", help="keep the generated SQLite database")
     args = ap.parse_args(argv)
 
     per_day = max(1, round(args.scans / args.days / scans_per_order()))
+    own_workdir = args.workdir is None
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="dockhand-bench-reports-"))
     workdir.mkdir(parents=True, exist_ok=True)
     pg_admin, pg_name = None, None
@@ -824,6 +827,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args, url, per_day, workdir)
     finally:
+        if own_workdir and not args.keep:
+            shutil.rmtree(workdir, ignore_errors=True)  # a full-size year is gigabytes
         if pg_admin and pg_name:
             with psycopg.connect(pg_admin, autocommit=True) as c:
                 c.execute(f'DROP DATABASE IF EXISTS "{pg_name}" WITH (FORCE)')
