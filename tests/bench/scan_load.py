@@ -39,8 +39,26 @@ PIN = "1234"
 
 
 def pickers(n: int) -> list[str]:
-    # The demo seed has 20 picker badges; supervisors may pick too: reuse them round robin.
-    return [f"U{10 + (i % 20):04d}" for i in range(n)]
+    # One badge per handheld: shared badges would share tasks (see add_pickers).
+    return [f"U{1000 + i:04d}" for i in range(n)]
+
+
+def add_pickers(url: str, n: int) -> None:
+    """The demo seed has 20 pickers; a load test needs one person per handheld."""
+    from app.adapters.db.engine import make_engine
+    from app.adapters.db.models import User
+    from app.adapters.db.uow import SessionFactory
+    from app.services.auth import hash_secret
+
+    uow = SessionFactory(make_engine(url))
+    pin_hash = hash_secret(PIN)
+    with uow() as tx:
+        tx.session.add_all(
+            User(badge=b, name=f"Load picker {b}", role="picker", pin_hash=pin_hash)
+            for b in pickers(n)
+        )
+        tx.commit()
+    uow.engine.dispose()
 
 
 def prepare(server: LiveServer, handhelds: int, units: int) -> None:
@@ -166,6 +184,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'load.db'}"
         deep_stock_warehouse(url)
+        add_pickers(url, args.handhelds)
         server = LiveServer(url, SECRET, {"DOCKHAND_BENCH_ENDPOINTS": "1"})
         try:
             prepare(server, args.handhelds, units=int(args.rate * args.seconds * 3) + 50)
