@@ -3,6 +3,7 @@ on hold or releases it (2.3)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import delete, func, select
@@ -54,13 +55,24 @@ def _units(s: Session, line: AllocationLine) -> LineUnits:
     )
 
 
+def _committed(
+    apply: Callable[[Session, str, Any, Any], dict[str, Any]],
+    allocation_id: str,
+    doc: Any,
+    uow: SessionFactory,
+    clock: Clock,
+) -> dict[str, Any]:
+    """One webhook, one transaction; pull mode calls the apply_* functions inside its page."""
+    with uow() as tx:
+        result = apply(tx.session, allocation_id, doc, clock())
+        tx.commit()
+        return result
+
+
 def cancel_allocation(
     allocation_id: str, doc: CancelIn, uow: SessionFactory, clock: Clock
 ) -> dict[str, Any]:
-    with uow() as tx:
-        result = apply_cancel(tx.session, allocation_id, doc, clock())
-        tx.commit()
-        return result
+    return _committed(apply_cancel, allocation_id, doc, uow, clock)
 
 
 def apply_cancel(s: Session, allocation_id: str, doc: CancelIn, now: Any) -> dict[str, Any]:
@@ -303,10 +315,7 @@ def _report(
 def hold_allocation(
     allocation_id: str, doc: HoldIn, uow: SessionFactory, clock: Clock
 ) -> dict[str, Any]:
-    with uow() as tx:
-        result = apply_hold(tx.session, allocation_id, doc, clock())
-        tx.commit()
-        return result
+    return _committed(apply_hold, allocation_id, doc, uow, clock)
 
 
 def apply_hold(s: Session, allocation_id: str, doc: HoldIn, now: Any) -> dict[str, Any]:
@@ -330,10 +339,7 @@ def apply_hold(s: Session, allocation_id: str, doc: HoldIn, now: Any) -> dict[st
 def release_allocation(
     allocation_id: str, doc: HoldIn, uow: SessionFactory, clock: Clock
 ) -> dict[str, Any]:
-    with uow() as tx:
-        result = apply_release(tx.session, allocation_id, doc, clock())
-        tx.commit()
-        return result
+    return _committed(apply_release, allocation_id, doc, uow, clock)
 
 
 def apply_release(s: Session, allocation_id: str, doc: HoldIn, now: Any) -> dict[str, Any]:
