@@ -8,6 +8,7 @@ def register_web(app: Flask) -> None:
     from app.web.errors import register_errors
     from app.web.health import health
     from app.web.home import home
+    from app.web.i18n import init_i18n
     from app.web.metrics import register_metrics
     from app.web.openapi import docs
     from app.web.security import register_security
@@ -19,3 +20,4 @@ def register_web(app: Flask) -> None:
     register_errors(app)
     register_metrics(app)
     register_security(app)
+    init_i18n(app)
