@@ -38,6 +38,7 @@ def _parser() -> argparse.ArgumentParser:
     imp.add_argument("file")
     imp.add_argument("--report", help="also write the row errors to this CSV file")
 
+    sub.add_parser("stock", help="stock checks (`dockhand stock verify`)", add_help=False)
     sub.add_parser(
         "cartonize",
         help="carton benchmark instances in, results out (`dockhand cartonize --help`)",
@@ -78,6 +79,10 @@ def main(argv: list[str] | None = None) -> int:
         from stations.reports.cli import main as reports_main
 
         return reports_main(argv[1:])
+    if argv[:1] == ["stock"]:
+        from app.stock_cli import main as stock_main
+
+        return stock_main(argv[1:])
     if argv[:1] == ["decode"]:
         from app.decode import main as decode_main
 

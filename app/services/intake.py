@@ -31,6 +31,7 @@ from app.domain.allocations import (
     judge_intake,
 )
 from app.domain.b2b import partial_intake
+from app.domain.stock_allocation import ALLOCATABLE_KINDS, Bin, plan_reservation
 from app.services import b2b
 from app.services.clock import Clock
 from app.services.errors import NotFound
@@ -181,33 +182,49 @@ def _judge_and_reserve(
 def _reserve_line(
     s: Session, allocation: Allocation, line: AllocationLine, now: Any, qty: int | None = None
 ) -> None:
-    """Pick faces first, then the fullest bins (fewest locations), never more than is free."""
-    remaining = line.qty if qty is None else qty
-    free = (Stock.on_hand - Stock.allocated).label("free")
-    rows = s.execute(
-        select(Stock.id, Stock.location_id, free)
-        .join(Location, Location.id == Stock.location_id)
-        .where(Stock.sku_id == line.sku_id, Stock.on_hand > Stock.allocated)
-        .order_by(Location.kind != "pick", free.desc(), Stock.id)
-    ).all()
+    """Bins by the rules of app/domain/stock_allocation (FEFO, pick faces first, fewest
+    locations, never expired or blocked stock), taken with conditional updates: a bin that
+    another transaction emptied meanwhile is skipped and the rest re-planned."""
     assert line.sku_id is not None
-    for stock_id, location_id, available in rows:
+    remaining = line.qty if qty is None else qty
+    for _attempt in range(3):
         if remaining == 0:
+            return
+        rows = s.execute(
+            select(
+                Stock.id,
+                Stock.location_id,
+                Location.kind,
+                Stock.on_hand - Stock.allocated,
+                Stock.expires_on,
+                Location.code,
+            )
+            .join(Location, Location.id == Stock.location_id)
+            .where(
+                Stock.sku_id == line.sku_id,
+                Stock.on_hand > Stock.allocated,
+                Location.kind.in_(ALLOCATABLE_KINDS),
+            )
+        ).all()
+        location_of = {r[0]: r[1] for r in rows}
+        bins = [Bin(r[0], r[2], int(r[3]), r[4], r[5]) for r in rows]
+        plan = plan_reservation(bins, remaining, now.date())
+        if not plan:
             break
-        take = min(remaining, int(available))
-        if take > 0 and repo.move_stock_row(
-            s,
-            stock_id,
-            line.sku_id,
-            location_id,
-            allocated_delta=take,
-            reason="reserve",
-            reference=allocation.allocation_id,
-            actor="oms",
-            now=now,
-        ):
-            s.add(Reservation(line_pk=line.id, stock_id=stock_id, qty=take))
-            remaining -= take
+        for b, take in plan:
+            if repo.move_stock_row(
+                s,
+                b.stock_id,
+                line.sku_id,
+                location_of[b.stock_id],
+                allocated_delta=take,
+                reason="reserve",
+                reference=allocation.allocation_id,
+                actor="oms",
+                now=now,
+            ):
+                s.add(Reservation(line_pk=line.id, stock_id=b.stock_id, qty=take))
+                remaining -= take
     if remaining:
         raise _Short(f"line {line.line_id}: {line.sku} short by {remaining} while reserving")
 

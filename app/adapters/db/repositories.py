@@ -14,6 +14,7 @@ from app.adapters.db.models import (
     Allocation,
     Barcode,
     Counter,
+    Location,
     OutboxEvent,
     ScanLog,
     Sku,
@@ -22,6 +23,7 @@ from app.adapters.db.models import (
 )
 from app.domain.events import event_body
 from app.domain.scanning import normalise_gtin
+from app.domain.stock_allocation import ALLOCATABLE_KINDS
 
 _T = TypeVar("_T")
 
@@ -69,9 +71,12 @@ def available_for_sku(session: Session, sku_id: int) -> int:
 def available_for_skus(session: Session, sku_ids: set[int]) -> dict[int, int]:
     if not sku_ids:
         return {}
+    # Only stock that may be promised: pick faces and reserve, not returns, quarantine or
+    # practice bins (app/domain/stock_allocation.ALLOCATABLE_KINDS).
     rows = session.execute(
         select(Stock.sku_id, func.sum(Stock.on_hand - Stock.allocated))
-        .where(Stock.sku_id.in_(sku_ids))
+        .join(Location, Location.id == Stock.location_id)
+        .where(Stock.sku_id.in_(sku_ids), Location.kind.in_(ALLOCATABLE_KINDS))
         .group_by(Stock.sku_id)
     ).all()
     return {sku_id: int(free or 0) for sku_id, free in rows}
