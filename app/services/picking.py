@@ -10,9 +10,12 @@ answer. That is what makes the handheld's offline queue safe to replay.
 from __future__ import annotations
 
 import functools
+import time
+import weakref
+from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -100,35 +103,118 @@ class PickQuantity:
 # ---------------------------------------------------------------------------- views
 
 
-def task_view(s: Session, task: PickTask) -> dict[str, Any]:
+@dataclass(frozen=True)
+class TaskContext:
+    """What a pick task's screen shows that never changes while the task lives: the bin,
+    the item, the order line. Read once per task and kept per process (bounded, and only
+    for a minute so a renamed item or a new barcode shows soon), so a scan costs the few
+    rows it changes, not a dozen lookups (issue #12: the scan handler's throughput)."""
+
+    stock_id: int
+    sku_id: int
+    location_id: int
+    location: str
+    sku: str
+    sku_name: str
+    barcode: str
+    item_codes: frozenset[str]
+    bin_lot: str | None
+    bin_expires_on: date | None
+    line_id: str | None
+    wanted_lot: str | None
+    serial_required: bool
+    allocation_id: str | None
+    order_number: str | None
+    wave: str | None
+
+
+_CONTEXT_TTL_S = 60.0
+_CONTEXT_MAX = 20_000
+_ContextKey = tuple[int, int, int, int, int | None, int, int]
+# One cache per database (an engine), so that two databases in one process never mix.
+_contexts: weakref.WeakKeyDictionary[Any, OrderedDict[_ContextKey, tuple[float, TaskContext]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def task_context(s: Session, task: PickTask) -> TaskContext:
+    bind = s.get_bind()
+    engine = getattr(bind, "engine", bind)
+    cache = _contexts.get(engine)
+    if cache is None:
+        cache = _contexts[engine] = OrderedDict()
+    key = (
+        task.id,
+        task.stock_id,
+        task.line_pk,
+        task.allocation_pk,
+        task.wave_id,
+        task.sequence,
+        task.qty,
+    )
+    now = time.monotonic()
+    hit = cache.get(key)
+    if hit is not None and hit[0] > now:
+        return hit[1]
     stock = repo.must_get(s, Stock, task.stock_id)
     line = s.get(AllocationLine, task.line_pk)
     allocation = s.get(Allocation, task.allocation_pk)
-    wave = s.get(Wave, task.wave_id)
-    tote = s.scalars(select(Tote).where(Tote.allocation_pk == task.allocation_pk)).first()
-    state = pick_state(s, task, allocation) if allocation else None
+    wave = s.get(Wave, task.wave_id) if task.wave_id is not None else None
+    ctx = TaskContext(
+        stock_id=stock.id,
+        sku_id=stock.sku_id,
+        location_id=stock.location_id,
+        location=stock.location.code,
+        sku=stock.sku.sku,
+        sku_name=stock.sku.name,
+        barcode=next((b.code for b in stock.sku.barcodes), stock.sku.sku),
+        item_codes=repo.item_codes(stock.sku),
+        bin_lot=stock.lot or None,
+        bin_expires_on=stock.expires_on,
+        line_id=line.line_id if line else None,
+        wanted_lot=line.lot if line else None,
+        serial_required=bool(line and line.serial_required),
+        allocation_id=allocation.allocation_id if allocation else None,
+        order_number=allocation.order_number if allocation else None,
+        wave=wave.code if wave else None,
+    )
+    cache[key] = (now + _CONTEXT_TTL_S, ctx)
+    cache.move_to_end(key)
+    while len(cache) > _CONTEXT_MAX:
+        cache.popitem(last=False)
+    return ctx
+
+
+def _allocation_tote(s: Session, allocation_pk: int) -> str | None:
+    return s.scalars(select(Tote.code).where(Tote.allocation_pk == allocation_pk).limit(1)).first()
+
+
+def task_view(s: Session, task: PickTask) -> dict[str, Any]:
+    ctx = task_context(s, task)
+    tote = _allocation_tote(s, task.allocation_pk)
+    state = pick_state(s, task, tote=tote) if ctx.allocation_id is not None else None
     return {
         "task_id": task.id,
-        "wave": wave.code if wave else None,
+        "wave": ctx.wave,
         "wave_id": task.wave_id,
-        "allocation_id": allocation.allocation_id if allocation else None,
-        "order_number": allocation.order_number if allocation else None,
-        "location": stock.location.code,
-        "sku": stock.sku.sku,
-        "sku_name": stock.sku.name,
-        "barcode": next((b.code for b in stock.sku.barcodes), stock.sku.sku),
+        "allocation_id": ctx.allocation_id,
+        "order_number": ctx.order_number,
+        "location": ctx.location,
+        "sku": ctx.sku,
+        "sku_name": ctx.sku_name,
+        "barcode": ctx.barcode,
         # Every code a scan of this SKU may normalise to: the handheld judges a scan itself
         # when the server is slow or out of reach, by the same rules.
-        "item_codes": sorted(repo.item_codes(stock.sku)),
+        "item_codes": sorted(ctx.item_codes),
         "qty": task.qty,
         "picked": task.picked_qty,
         "location_confirmed": task.location_confirmed,
-        "tote": tote.code if tote else None,
-        "line_id": line.line_id if line else None,
-        "lot": line.lot if line else None,
-        "bin_lot": stock.lot or None,
-        "expires_on": stock.expires_on.isoformat() if stock.expires_on else None,
-        "serial_required": bool(line and line.serial_required),
+        "tote": tote,
+        "line_id": ctx.line_id,
+        "lot": ctx.wanted_lot,
+        "bin_lot": ctx.bin_lot,
+        "expires_on": ctx.bin_expires_on.isoformat() if ctx.bin_expires_on else None,
+        "serial_required": ctx.serial_required,
         "kind": "pick",
         "status": task.status,
         "picker": task.picker,
@@ -136,13 +222,17 @@ def task_view(s: Session, task: PickTask) -> dict[str, Any]:
     }
 
 
-def pick_state(s: Session, task: PickTask, allocation: Allocation) -> PickState:
-    stock = repo.must_get(s, Stock, task.stock_id)
-    tote = s.scalars(select(Tote).where(Tote.allocation_pk == allocation.id)).first()
-    line = s.get(AllocationLine, task.line_pk)
-    serial_required = bool(line and line.serial_required)
+_NO_TOTE = object()
+
+
+def pick_state(
+    s: Session, task: PickTask, allocation: Allocation | None = None, tote: Any = _NO_TOTE
+) -> PickState:
+    ctx = task_context(s, task)
+    if tote is _NO_TOTE:
+        tote = _allocation_tote(s, task.allocation_pk)
     serials: frozenset[str] = frozenset()
-    if serial_required:
+    if ctx.serial_required:
         serials = frozenset(
             serial
             for serial in s.scalars(
@@ -153,19 +243,19 @@ def pick_state(s: Session, task: PickTask, allocation: Allocation) -> PickState:
             if serial is not None
         )
     return PickState(
-        location=stock.location.code,
-        sku=stock.sku.sku,
-        item_codes=repo.item_codes(stock.sku),
+        location=ctx.location,
+        sku=ctx.sku,
+        item_codes=ctx.item_codes,
         qty=task.qty,
         picked=task.picked_qty,
         location_confirmed=task.location_confirmed,
-        allocation_tote=tote.code if tote else None,
-        wanted_lot=line.lot if line else None,
+        allocation_tote=tote,
+        wanted_lot=ctx.wanted_lot,
         done=task.status == "done",
-        serial_required=serial_required,
+        serial_required=ctx.serial_required,
         serials=serials,
-        bin_lot=stock.lot or None,
-        bin_expires_on=stock.expires_on,
+        bin_lot=ctx.bin_lot,
+        bin_expires_on=ctx.bin_expires_on,
     )
 
 
@@ -357,8 +447,7 @@ def _task_action(
 def _ownership(s: Session, task: PickTask, picker: str) -> ScanReply | None:
     if task.picker is None or task.picker == picker:
         return None
-    stock = repo.must_get(s, Stock, task.stock_id)
-    return reassigned_reply(task, stock.location.code)
+    return reassigned_reply(task, task_context(s, task).location)
 
 
 def _log(
@@ -449,10 +538,12 @@ def _pick_units(
     meta: ScanMeta,
     now: datetime,
 ) -> None:
-    stock = repo.must_get(s, Stock, task.stock_id)
-    moved = repo.move_stock(
+    ctx = task_context(s, task)
+    moved = repo.move_stock_row(
         s,
-        stock,
+        ctx.stock_id,
+        ctx.sku_id,
+        ctx.location_id,
         on_hand_delta=-units,
         allocated_delta=-units,
         reason="pick",
@@ -461,7 +552,7 @@ def _pick_units(
         now=now,
     )
     if not moved:  # the reservation guarantees stock; a failure here is a bug worth stopping on
-        raise ServiceError(f"stock in {stock.location.code} does not cover this pick", "task_id")
+        raise ServiceError(f"stock in {ctx.location} does not cover this pick", "task_id")
     if task.reservation_id is not None:
         res = s.get(Reservation, task.reservation_id)
         if res is not None:
@@ -487,8 +578,8 @@ def _pick_units(
             line_pk=task.line_pk,
             stock_id=task.stock_id,
             qty=units,
-            lot=lot or stock.lot or None,
-            expires_on=expires_on or stock.expires_on,
+            lot=lot or ctx.bin_lot,
+            expires_on=expires_on or ctx.bin_expires_on,
             serial=serial,
             client_scan_id=meta.client_scan_id,
             at=now,

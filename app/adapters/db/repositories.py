@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from sqlalchemy import bindparam, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from app.adapters.db.models import (
     Allocation,
@@ -122,10 +123,7 @@ def move_stock(
         actor=actor,
         now=now,
     )
-    # Mirror the committed change in memory without a SELECT and without dirtying the row.
-    if moved and stock.on_hand is not None:
-        set_committed_value(stock, "on_hand", stock.on_hand + on_hand_delta)
-        set_committed_value(stock, "allocated", stock.allocated + allocated_delta)
+    # move_stock_row mirrored the change on `stock` (it is in the session's identity map).
     return moved
 
 
@@ -146,6 +144,11 @@ def move_stock_row(
     result = session.execute(_MOVE, {"sid": stock_id, "dh": on_hand_delta, "da": allocated_delta})
     if result.rowcount != 1:  # type: ignore[attr-defined]
         return False
+    loaded = session.identity_map.get(identity_key(Stock, stock_id))
+    if loaded is not None and "on_hand" in loaded.__dict__:
+        # Keep a copy this session already holds true to the row, without a SELECT.
+        set_committed_value(loaded, "on_hand", loaded.on_hand + on_hand_delta)
+        set_committed_value(loaded, "allocated", loaded.allocated + allocated_delta)
     if on_hand_delta != allocated_delta:  # what the OMS may sell has changed
         session.info.setdefault("available_changed", set()).add(sku_id)
     session.execute(
