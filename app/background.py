@@ -17,6 +17,7 @@ from app.adapters.wave_config import load_wave_config
 from app.container import container
 from app.services import dashboard, outbox, pull, waves
 from stations.common import Changes
+from stations.stock.alerts import stock_alert_loop
 from stations.supervisor.events import ROOM
 
 log = logging.getLogger(__name__)
@@ -26,6 +27,7 @@ def start_background(app: Flask) -> None:
     socketio.start_background_task(_outbox_loop, app)
     socketio.start_background_task(_dashboard_loop, app)
     socketio.start_background_task(_auto_wave_loop, app)
+    socketio.start_background_task(stock_alert_loop, app)
     if container(app).settings.oms_pull_interval > 0:
         socketio.start_background_task(_pull_loop, app)
 

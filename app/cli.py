@@ -33,12 +33,44 @@ def _parser() -> argparse.ArgumentParser:
     seed.add_argument("--demo", action="store_true", required=True)
     seed.add_argument("--skus", type=int, default=200)
 
-    imp = sub.add_parser("import", help="import allocations from a CSV file")
-    imp.add_argument("what", choices=["allocations"])
+    imp = sub.add_parser("import", help="import allocations or stock from a CSV file")
+    imp.add_argument("what", choices=["allocations", "stock"])
     imp.add_argument("file")
     imp.add_argument("--report", help="also write the row errors to this CSV file")
+    imp.add_argument("--actor", default="import", help="stock: who the ledger names")
+    imp.add_argument("--allow-quarantine", action="store_true", help="stock: into quarantine")
+    imp.add_argument("--check", action="store_true", help="stock: report errors, book nothing")
+    sub.add_parser(
+        "replenishment",
+        help="min/max per pick face, tasks, low-stock levels, alerts "
+        "(`dockhand replenishment --help`)",
+        add_help=False,
+    )
 
     sub.add_parser("stock", help="stock checks (`dockhand stock verify`)", add_help=False)
+    sub.add_parser(
+        "counts",
+        help="cycle counts: `dockhand counts plan [--abc] [--zone Z]`, `dockhand counts request`",
+        add_help=False,
+    )
+    sub.add_parser(
+        "labels",
+        help="label sheets (PDF): `dockhand labels locations|totes|badges --out F.pdf`",
+        add_help=False,
+    )
+    sub.add_parser(
+        "setup",
+        help="station set-up: `dockhand setup datawedge --out F.pdf [--url URL]`",
+        add_help=False,
+    )
+    sub.add_parser(
+        "i18n", help="translations: `dockhand i18n extract|update|compile|check`", add_help=False
+    )
+    sub.add_parser(
+        "first-shift",
+        help="new people: `dockhand first-shift seed|people|mark|start|end`",
+        add_help=False,
+    )
     sub.add_parser(
         "cartonize",
         help="carton benchmark instances in, results out (`dockhand cartonize --help`)",
@@ -79,10 +111,34 @@ def main(argv: list[str] | None = None) -> int:
         from stations.reports.cli import main as reports_main
 
         return reports_main(argv[1:])
+    if argv[:1] == ["setup"]:
+        from stations.setup.cli import main as setup_main
+
+        return setup_main(argv[1:])
+    if argv[:1] == ["labels"]:
+        from app.labels_cli import main as labels_main
+
+        return labels_main(argv[1:])
+    if argv[:1] == ["replenishment"]:
+        from app.replenishment_cli import main as replenishment_main
+
+        return replenishment_main(argv[1:])
     if argv[:1] == ["stock"]:
         from app.stock_cli import main as stock_main
 
         return stock_main(argv[1:])
+    if argv[:1] == ["counts"]:
+        from app.counts_cli import main as counts_main
+
+        return counts_main(argv[1:])
+    if argv[:1] == ["first-shift"]:
+        from app.first_shift_cli import main as first_shift_main
+
+        return first_shift_main(argv[1:])
+    if argv[:1] == ["i18n"]:
+        from app.i18n_catalogs import main as i18n_main
+
+        return i18n_main(argv[1:])
     if argv[:1] == ["decode"]:
         from app.decode import main as decode_main
 
@@ -106,6 +162,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "seed":
         return _seed(args.skus)
+    if args.command == "import" and args.what == "stock":
+        from app.replenishment_cli import import_stock_command
+
+        return import_stock_command(
+            args.file, args.report, args.actor, args.allow_quarantine, args.check
+        )
     if args.command == "import":
         return _import(args.file, args.report)
     if args.command == "simulate":
@@ -143,11 +205,14 @@ def _seed(skus: int) -> int:
     from app.settings import load_settings
 
     settings = load_settings()
+    try:
+        layout = load_layout(settings.config_file("warehouse.toml"))
+    except ValueError as exc:  # LayoutError: every bad key of the file, by name
+        print(f"seed: {exc}", file=sys.stderr)
+        return 2
     uow = SessionFactory(make_engine(settings.database_url))
     try:
-        report = seed_demo(
-            uow, load_layout(settings.config_file("warehouse.toml")), system_clock, sku_count=skus
-        )
+        report = seed_demo(uow, layout, system_clock, sku_count=skus)
     except RuntimeError as exc:
         print(f"seed: {exc}", file=sys.stderr)
         return 1

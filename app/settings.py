@@ -51,6 +51,17 @@ class Settings:
     # Pack station: photo folder for pack photos (empty: `photos/pack` beside the SQLite file,
     # else var/photos/pack).
     pack_photo_dir: str = ""
+    # Stock handheld and replenishment (docs/stock.md): the most units one scan may book, the
+    # available units below which a SKU raises a low-stock alert (0: never; per-SKU levels
+    # override it), and how often the server looks for alerts to push to supervisors.
+    stock_max_units_per_scan: int = 10_000
+    stock_low_available_units: int = 10
+    stock_alert_poll_s: float = 2.0
+    # First shift (docs/first-shift.md): hints until this many pick tasks / packed orders,
+    # and the orders in one practice wave.
+    first_shift_pick_tasks: int = 10
+    first_shift_pack_orders: int = 5
+    practice_orders: int = 3
     warehouse_name: str = "Dockhand"
     warehouse_line1: str = ""
     warehouse_city: str = ""

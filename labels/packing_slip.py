@@ -11,10 +11,16 @@ Every page carries "Order ... page n of N" in its footer.
 
 Customer text is escaped before it reaches reportlab's Paragraph markup parser, so "<b>"
 or "&" in a name prints literally.
+
+The slip's own words come through ``t`` (gettext with ``%(name)s`` values): the packing
+service passes the ship-to country's language (app/adapters/translations.py), English by
+default. The base-14 fonts print cp1252, so Polish letters outside it are transliterated
+(ł -> l) like every other text on the labels.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from io import BytesIO
 from typing import Any
 from xml.sax.saxutils import escape
@@ -73,6 +79,18 @@ _GRID = colors.Color(0.6, 0.6, 0.6)
 _STRIPE = colors.Color(0.94, 0.94, 0.94)
 
 
+Translate = Callable[..., str]
+
+
+def _english(msgid: str, **values: Any) -> str:
+    return msgid % values if values else msgid
+
+
+def _words(msgid: str, t: Translate, **values: Any) -> str:
+    """The slip's own words in its language, printable with the base-14 fonts, escaped."""
+    return escape(printable(t(msgid, **values)))
+
+
 _MAX_FIELD_CHARS = 300
 """Longest single field printed on the slip. Table rows cannot split across pages, so an
 absurdly long name must not be allowed to grow one row taller than a page."""
@@ -91,7 +109,7 @@ def _multiline(value: str) -> str:
     return "<br/>".join(escape(printable(line)) for line in value.splitlines() if line.strip())
 
 
-def _address_paragraphs(title: str, address: Address) -> list[Any]:
+def _address_paragraphs(title: str, address: Address, t: Translate = _english) -> list[Any]:
     city = " ".join(
         p for p in (_text(address.city), _text(address.region), _text(address.postal_code)) if p
     )
@@ -106,7 +124,7 @@ def _address_paragraphs(title: str, address: Address) -> list[Any]:
     body = "<br/>".join(line for line in lines if line)
     paragraphs: list[Any] = [Paragraph(title, _HEADING), Paragraph(body, _BASE)]
     if address.phone:
-        paragraphs.append(Paragraph(f"Tel. {_text(address.phone)}", _SMALL))
+        paragraphs.append(Paragraph(_words("Tel. %(phone)s", t, phone=address.phone), _SMALL))
     return paragraphs
 
 
@@ -118,13 +136,13 @@ def _validate(slip: PackingSlip) -> None:
             raise ValueError(f"qty of {line.sku!r} must not be negative, got {line.qty}")
 
 
-def _header(slip: PackingSlip) -> Any:
-    ids = [f"Allocation <b>{_text(slip.allocation_id)}</b>"]
+def _header(slip: PackingSlip, t: Translate) -> Any:
+    ids = [f"{_words('Allocation', t)} <b>{_text(slip.allocation_id)}</b>"]
     if slip.carton_id:
-        ids.append(f"Carton <b>{_text(slip.carton_id)}</b>")
+        ids.append(f"{_words('Carton', t)} <b>{_text(slip.carton_id)}</b>")
     left: list[Any] = [
-        Paragraph("PACKING SLIP", _TITLE),
-        Paragraph(f"Order {_text(slip.order_number)}", _ORDER),
+        Paragraph(_words("PACKING SLIP", t), _TITLE),
+        Paragraph(f"{_words('Order', t)} {_text(slip.order_number)}", _ORDER),
         Paragraph(" &nbsp; ".join(ids), _BASE),
     ]
     barcode_width = CONTENT_WIDTH * 0.5
@@ -156,13 +174,13 @@ def _header(slip: PackingSlip) -> Any:
     return table
 
 
-def _addresses(slip: PackingSlip) -> Any:
+def _addresses(slip: PackingSlip, t: Translate) -> Any:
     half = CONTENT_WIDTH / 2
     table = Table(
         [
             [
-                _address_paragraphs("Ship to", slip.ship_to),
-                _address_paragraphs("Ship from", slip.ship_from),
+                _address_paragraphs(_words("Ship to", t), slip.ship_to, t),
+                _address_paragraphs(_words("Ship from", t), slip.ship_from, t),
             ]
         ],
         colWidths=(half, half),
@@ -180,12 +198,12 @@ def _addresses(slip: PackingSlip) -> Any:
     return table
 
 
-def _lines_table(slip: PackingSlip) -> Any:
+def _lines_table(slip: PackingSlip, t: Translate) -> Any:
     rows: list[list[Any]] = [
         [
-            Paragraph("SKU", _CELL_HEAD),
-            Paragraph("Item", _CELL_HEAD),
-            Paragraph("Qty", _CELL_QTY_HEAD),
+            Paragraph(_words("SKU", t), _CELL_HEAD),
+            Paragraph(_words("Item", t), _CELL_HEAD),
+            Paragraph(_words("Qty", t), _CELL_QTY_HEAD),
         ]
     ]
     for line in slip.lines:
@@ -198,11 +216,19 @@ def _lines_table(slip: PackingSlip) -> Any:
         )
     if not slip.lines:
         rows.append(
-            [Paragraph("", _CELL), Paragraph("<i>No items</i>", _CELL), Paragraph("", _CELL_QTY)]
+            [
+                Paragraph("", _CELL),
+                Paragraph(f"<i>{_words('No items', t)}</i>", _CELL),
+                Paragraph("", _CELL_QTY),
+            ]
         )
     total = sum(line.qty for line in slip.lines)
     rows.append(
-        [Paragraph("", _TOTAL), Paragraph("Total units", _TOTAL), Paragraph(str(total), _TOTAL_QTY)]
+        [
+            Paragraph("", _TOTAL),
+            Paragraph(_words("Total units", t), _TOTAL),
+            Paragraph(str(total), _TOTAL_QTY),
+        ]
     )
     last = len(rows) - 1
     style: list[tuple[Any, ...]] = [
@@ -220,25 +246,34 @@ def _lines_table(slip: PackingSlip) -> Any:
     return table
 
 
-def _gift_box(message: str) -> Any:
+def _gift_box(message: str, t: Translate) -> Any:
     """The gift message in a ruled box; a bordered Paragraph, so even a very long
     message can split across pages (a Table cell could not)."""
-    body = f"<b>Gift message</b><br/>{_multiline(message)}"
+    body = f"<b>{_words('Gift message', t)}</b><br/>{_multiline(message)}"
     return KeepTogether([Spacer(1, 14), Paragraph(body, _GIFT)])
 
 
-def _story(slip: PackingSlip) -> list[Any]:
-    story: list[Any] = [_header(slip), _addresses(slip), Spacer(1, 4), _lines_table(slip)]
+def _story(slip: PackingSlip, t: Translate) -> list[Any]:
+    story: list[Any] = [
+        _header(slip, t),
+        _addresses(slip, t),
+        Spacer(1, 4),
+        _lines_table(slip, t),
+    ]
     if slip.gift_message and slip.gift_message.strip():
-        story.append(_gift_box(slip.gift_message))
+        story.append(_gift_box(slip.gift_message, t))
     if slip.notes and slip.notes.strip():
         story.extend(
-            [Spacer(1, 10), Paragraph("Notes", _HEADING), Paragraph(_multiline(slip.notes), _BASE)]
+            [
+                Spacer(1, 10),
+                Paragraph(_words("Notes", t), _HEADING),
+                Paragraph(_multiline(slip.notes), _BASE),
+            ]
         )
     return story
 
 
-def _build(slip: PackingSlip, total_pages: int | None) -> tuple[bytes, int]:
+def _build(slip: PackingSlip, total_pages: int | None, t: Translate) -> tuple[bytes, int]:
     buffer = BytesIO()
     order = printable(slip.order_number)
 
@@ -246,16 +281,20 @@ def _build(slip: PackingSlip, total_pages: int | None) -> tuple[bytes, int]:
         canvas.saveState()
         canvas.setFont(REGULAR, 8)
         page = int(doc.page)
-        of = f" of {total_pages}" if total_pages else ""
-        text = truncate(f"Order {order}", REGULAR, 8, CONTENT_WIDTH / 2)
+        if total_pages:
+            numbered = printable(t("Page %(page)s of %(pages)s", page=page, pages=total_pages))
+        else:
+            numbered = printable(t("Page %(page)s", page=page))
+        text = truncate(printable(t("Order %(order)s", order=order)), REGULAR, 8, CONTENT_WIDTH / 2)
         canvas.drawString(MARGIN, MARGIN / 2, text)
-        canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN / 2, f"Page {page}{of}")
+        canvas.drawRightString(PAGE_WIDTH - MARGIN, MARGIN / 2, numbered)
         if page > 1:
             canvas.setFont(BOLD, 9)
+            continued = printable(t("Packing slip - order %(order)s (continued)", order=order))
             canvas.drawString(
                 MARGIN,
                 PAGE_HEIGHT - MARGIN / 2 - 4,
-                truncate(f"Packing slip - order {order} (continued)", BOLD, 9, CONTENT_WIDTH),
+                truncate(continued, BOLD, 9, CONTENT_WIDTH),
             )
         canvas.restoreState()
 
@@ -268,17 +307,18 @@ def _build(slip: PackingSlip, total_pages: int | None) -> tuple[bytes, int]:
         bottomMargin=MARGIN,
         invariant=1,
         pageCompression=1,
-        title=f"Packing slip {order}",
+        title=printable(t("Packing slip %(order)s", order=order)),
         author="Dockhand",
         creator="Dockhand labels",
         subject=f"Allocation {printable(slip.allocation_id)}",
     )
-    doc.build(_story(slip), onFirstPage=footer, onLaterPages=footer)
+    doc.build(_story(slip, t), onFirstPage=footer, onLaterPages=footer)
     return buffer.getvalue(), int(doc.page)
 
 
-def render_packing_slip_pdf(slip: PackingSlip) -> bytes:
-    """Render ``slip`` as an A4 PDF of one or more pages.
+def render_packing_slip_pdf(slip: PackingSlip, t: Translate = _english) -> bytes:
+    """Render ``slip`` as an A4 PDF of one or more pages, its own words through ``t``
+    (``t("Order %(order)s", order=...)``: gettext for the slip's language; English default).
 
     Deterministic: the same slip always gives byte-identical output (``invariant=1``).
     Raises ``ValueError`` if the order number cannot be printed as a scannable Code 128
@@ -287,6 +327,6 @@ def render_packing_slip_pdf(slip: PackingSlip) -> bytes:
     _validate(slip)
     # Lay out once to learn the page count for the "page n of N" footers. The footer's
     # width does not depend on N, so the second pass paginates identically.
-    _, pages = _build(slip, None)
-    pdf, _ = _build(slip, pages)
+    _, pages = _build(slip, None, t)
+    pdf, _ = _build(slip, pages, t)
     return pdf

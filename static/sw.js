@@ -5,15 +5,19 @@
 // Network first, cache as the fallback: online, a handheld always gets the current release
 // (and refreshes the cache); offline, or when the network hangs, it gets the last one it saw.
 
-const CACHE = "dockhand-pick-v1";
+const CACHE = "dockhand-pick-v2";
 const SHELL = [
   "/pick",
   "/static/css/floor.css",
   "/static/js/pick.js",
   "/static/js/station.js",
+  "/static/js/i18n.js",
+  "/static/css/lang.css",
   "/static/js/offline-queue.js",
   "/static/js/pick-rules.js",
   "/static/js/camera.js",
+  "/static/js/first-shift-panel.js",
+  "/static/css/first-shift.css",
   "/static/vendor/socket.io-client/socket.io.min.js",
   "/static/manifest.webmanifest",
   "/static/icons/pick-192.png",
@@ -44,7 +48,8 @@ function cacheable(request) {
   const url = new URL(request.url);
   if (url.origin !== self.location.origin) return false;
   if (url.pathname.startsWith("/socket.io/")) return false; // live traffic, never cached
-  return url.pathname === "/pick" || url.pathname.startsWith("/static/");
+  // /i18n/<lang>.json: the page's translations, so an offline reload keeps its language.
+  return url.pathname === "/pick" || url.pathname.startsWith("/static/") || url.pathname.startsWith("/i18n/");
 }
 
 function withTimeout(promise, ms) {

@@ -7,17 +7,21 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 from flask import session
 from flask_socketio import Namespace
 from sqlalchemy import select
 
 from app.adapters.db.models import User
+from app.adapters.translations import normalize
 from app.container import Container, container
 from app.domain.scanning import ScanKind, parse_scan
+from app.domain.text import msg
 from app.services import auth
 from app.services.errors import ServiceError
+from app.web.i18n import SESSION_KEY as LANG_KEY
+from app.web.i18n import localize_ack
 from app.web.metrics import observe
 
 log = logging.getLogger(__name__)
@@ -27,28 +31,41 @@ Ack = dict[str, Any]
 
 def text_field(payload: Any, name: str, max_len: int = 200, required: bool = True) -> str:
     if not isinstance(payload, dict):
-        raise ServiceError("the message must be a JSON object", "payload")
+        raise ServiceError(msg("the message must be a JSON object"), "payload")
     value = payload.get(name)
     if value is None or value == "":
         if required:
-            raise ServiceError(f"{name} is required", name)
+            raise ServiceError(msg("%(name)s is required", name=name), name)
         return ""
     if not isinstance(value, str):
-        raise ServiceError(f"{name} must be text", name)
+        raise ServiceError(msg("%(name)s must be text", name=name), name)
     value = value.strip()
     if len(value) > max_len:
-        raise ServiceError(f"{name} is longer than {max_len} characters", name)
+        raise ServiceError(
+            msg("%(name)s is longer than %(max)s characters", name=name, max=max_len), name
+        )
     return value
+
+
+def _language_field(payload: Any) -> str | None:
+    """An optional "language" in a payload: one we speak, else a field error."""
+    raw = payload.get("language") if isinstance(payload, dict) else None
+    if raw is None or raw == "":
+        return None
+    found = normalize(raw)
+    if found is None or found != raw:
+        raise ServiceError(msg("Choose one of the languages offered."), "language")
+    return found
 
 
 def int_field(payload: Any, name: str) -> int:
     if not isinstance(payload, dict):
-        raise ServiceError("the message must be a JSON object", "payload")
+        raise ServiceError(msg("the message must be a JSON object"), "payload")
     value = payload.get(name)
     if isinstance(value, bool) or not isinstance(value, int):
-        raise ServiceError(f"{name} must be a whole number", name)
+        raise ServiceError(msg("%(name)s must be a whole number", name=name), name)
     if not -(2**31) < value < 2**31:  # the database's integers are 32-bit
-        raise ServiceError(f"{name} is out of range", name)
+        raise ServiceError(msg("%(name)s is out of range", name=name), name)
     return value
 
 
@@ -67,7 +84,7 @@ def acked(handler: Callable[..., Ack]) -> Callable[..., Ack]:
             ack = {
                 "ok": False,
                 "error": "server_error",
-                "message": "Something went wrong on the server. Nothing was saved. Try again.",
+                "message": msg("Something went wrong on the server. Nothing was saved. Try again."),
             }
         result = str(ack.get("result") or ("ok" if ack.get("ok") else ack.get("error")))
         observe(
@@ -76,7 +93,8 @@ def acked(handler: Callable[..., Ack]) -> Callable[..., Ack]:
             result,
             time.perf_counter() - started,
         )
-        return ack
+        # Sentences leave in the signed-in person's language (English ids in the logs).
+        return cast(Ack, localize_ack(ack))
 
     return wrapper
 
@@ -102,7 +120,7 @@ class StationNamespace(Namespace):  # type: ignore[misc]
     def user(self) -> str:
         badge = session.get("badge")
         if not badge:
-            raise ServiceError("Scan your badge to sign in first.", "badge")
+            raise ServiceError(msg("Scan your badge to sign in first."), "badge")
         return str(badge)
 
     @acked
@@ -112,7 +130,9 @@ class StationNamespace(Namespace):  # type: ignore[misc]
         raw = text_field(payload, "badge", 40)
         parsed = parse_scan(raw)
         if parsed.kind is not ScanKind.BADGE:
-            raise ServiceError(f"{raw} is not a badge. Badges look like U0001.", "badge")
+            raise ServiceError(
+                msg("%(code)s is not a badge. Badges look like U0001.", code=raw), "badge"
+            )
         token = text_field(payload, "token", 400, required=False)
         pin = text_field(payload, "pin", 128, required=False)
         settings = self.c.settings
@@ -134,18 +154,49 @@ class StationNamespace(Namespace):  # type: ignore[misc]
                         select(User.role).where(User.badge == parsed.value, User.active.is_(True))
                     ).first()
                 if known is None:
-                    raise ServiceError(f"Badge {parsed.value} is not registered.", "badge")
-                secret = "password" if known in auth.PRIVILEGED else "PIN"
-                raise ServiceError(f"Enter your {secret} for {parsed.value}.", "pin")
+                    raise ServiceError(
+                        msg("Badge %(badge)s is not registered.", badge=parsed.value), "badge"
+                    )
+                if known in auth.PRIVILEGED:
+                    ask = msg("Enter your password for %(badge)s.", badge=parsed.value)
+                else:
+                    ask = msg("Enter your PIN for %(badge)s.", badge=parsed.value)
+                raise ServiceError(ask, "pin")
             signed = auth.authenticate(parsed.value, pin, self.roles, self.station, self.c.uow)
+        language = signed.language
+        chosen = _language_field(payload)
+        if chosen is not None and chosen != language:
+            # Picked on the sign-in screen: kept for this person's next sign-in anywhere.
+            language = auth.set_language(signed.badge, chosen, self.c.uow)
         session["badge"] = signed.badge
+        if language:
+            session[LANG_KEY] = language
+        else:
+            session.pop(LANG_KEY, None)  # the station's language (cookie, Accept-Language)
         return {
             "ok": True,
-            "user": {"badge": signed.badge, "name": signed.name, "role": signed.role},
+            "user": {
+                "badge": signed.badge,
+                "name": signed.name,
+                "role": signed.role,
+                "language": language,
+            },
             "token": auth.issue_token(signed, settings.secret_key),
         }
 
     @acked
+    def on_set_language(self, payload: Any) -> Ack:
+        """The language button: saved on the signed-in person, used from now on."""
+        badge = self.user()
+        chosen = _language_field(payload)
+        if chosen is None:
+            raise ServiceError(msg("Choose one of the languages offered."), "language")
+        auth.set_language(badge, chosen, self.c.uow)
+        session[LANG_KEY] = chosen
+        return {"ok": True, "language": chosen}
+
+    @acked
     def on_sign_out(self, payload: Any) -> Ack:
         session.pop("badge", None)
+        session.pop(LANG_KEY, None)
         return {"ok": True}

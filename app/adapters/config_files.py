@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import tomllib
-from dataclasses import dataclass
 from datetime import time
 from pathlib import Path
 from typing import Any
 
 from app.domain.cartons import CartonType
+from app.domain.layout import LayoutError, WarehouseLayout, parse_layout
 from app.domain.rating import (
     Carrier,
     Pickup,
@@ -124,28 +124,14 @@ def _surcharge(value: dict[str, Any]) -> Surcharge:
     )
 
 
-@dataclass(frozen=True)
-class Layout:
-    zone: str
-    aisles: int
-    bays_per_aisle: int
-    levels: int
-    aisle_pitch_mm: int
-    bay_pitch_mm: int
-    front_cross_aisle_mm: int
-    special: dict[str, str]
+# The layout's parser and model are pure (app/domain/layout.py); this module reads the file.
+Layout = WarehouseLayout
 
 
-def load_layout(path: Path) -> Layout:
-    data = _load(path)
-    lay = data["layout"]
-    return Layout(
-        zone=lay["zone"],
-        aisles=int(lay["aisles"]),
-        bays_per_aisle=int(lay["bays_per_aisle"]),
-        levels=int(lay["levels"]),
-        aisle_pitch_mm=int(lay["aisle_pitch_mm"]),
-        bay_pitch_mm=int(lay["bay_pitch_mm"]),
-        front_cross_aisle_mm=int(lay["front_cross_aisle_mm"]),
-        special=dict(data.get("special", {})),
-    )
+def load_layout(path: Path) -> WarehouseLayout:
+    """config/warehouse.toml; `LayoutError` names every bad key (`zones[0].levels: ...`)."""
+    try:
+        data = _load(path)
+    except tomllib.TOMLDecodeError as exc:
+        raise LayoutError([("(file)", f"not valid TOML: {exc}")], str(path)) from exc
+    return parse_layout(data, str(path))

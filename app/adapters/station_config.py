@@ -17,6 +17,7 @@ from typing import Any
 
 from app.adapters.scales import Scale, make_scale, stability_filter_for
 from app.domain.scale_protocols import StabilityFilter, dialect_for
+from app.domain.text import N_
 from app.domain.weighing import OverrideReason, Tolerance, TolerancePolicy, ToleranceRule
 from app.domain.weight_learning import LearningRule
 
@@ -41,10 +42,10 @@ _BROWSER_KEYS = {
 }
 
 DEFAULT_REASONS = (
-    OverrideReason("master_data", "Item weight in the master data is wrong", learn=True),
-    OverrideReason("packaging", "Different packaging or dunnage than planned"),
-    OverrideReason("scale", "Scale fault: weighed on another scale", note_required=True),
-    OverrideReason("other", "Other (say why)", note_required=True),
+    OverrideReason("master_data", N_("Item weight in the master data is wrong"), learn=True),
+    OverrideReason("packaging", N_("Different packaging or dunnage than planned")),
+    OverrideReason("scale", N_("Scale fault: weighed on another scale"), note_required=True),
+    OverrideReason("other", N_("Other (say why)"), note_required=True),
 )
 
 

@@ -73,18 +73,16 @@ def load_calendar(path: Path) -> Calendar:
 
 
 def geometry_from(layout: Layout, routing: dict[str, Any]) -> Geometry:
-    """Aisle x and bay y as the seed places locations: x = aisle * pitch, y = front + bay *
-    pitch; the back cross aisle one pitch past the last bay."""
-    pitch = layout.bay_pitch_mm
-    middle = [b * pitch + pitch // 2 for b in routing.get("middle_cross_aisles_after_bays", [])]
-    return Geometry.regular(
-        aisles=layout.aisles,
-        aisle_pitch_mm=layout.aisle_pitch_mm,
-        front_mm=layout.front_cross_aisle_mm,
-        aisle_length_mm=(layout.bays_per_aisle + 1) * pitch,
-        middle_mm=middle,
-        back=bool(routing.get("back_cross_aisle", True)),
+    """The layout's walkable grid (config/warehouse.toml: aisles of every zone, front, middle
+    and back cross aisles) with the depot of waves.toml `[routing]`. Older waves.toml files
+    named the cross aisles there (`back_cross_aisle`, `middle_cross_aisles_after_bays`);
+    when present they still win."""
+    middle = routing.get("middle_cross_aisles_after_bays")
+    back = routing.get("back_cross_aisle")
+    return layout.geometry(
         depot_x_mm=int(routing.get("depot_x_mm", 0)),
+        back=None if back is None else bool(back),
+        middle_after_bays=None if middle is None else tuple(int(b) for b in middle),
     )
 
 

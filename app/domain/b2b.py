@@ -11,6 +11,7 @@ from enum import Enum
 from typing import Any
 
 from app.domain.allocations import AllocationStatus, IntakeVerdict, LineDemand
+from app.domain.text import msg
 
 # NMFC freight classes (US LTL); a bill of lading prints the class only when one was given.
 FREIGHT_CLASSES = (
@@ -197,7 +198,7 @@ class Contents:
     def description(self) -> str:
         if self.kind is PalletKind.SINGLE_SKU:
             return f"{self.units} units, one SKU"
-        return f"{self.units} units, {self.skus} SKUs (mixed)"
+        return msg("%(units)s units, %(skus)s SKUs (mixed)", units=self.units, skus=self.skus)
 
 
 def contents_of(lines: Iterable[ContentLine]) -> Contents:

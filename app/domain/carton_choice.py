@@ -41,6 +41,7 @@ from app.domain.cartonization import (
 )
 from app.domain.cartons import CartonType, Unit
 from app.domain.rating import Carrier, quotes
+from app.domain.text import join, msg
 
 
 @dataclass(frozen=True)
@@ -387,9 +388,9 @@ def choose_cartons(
     """The lowest-total-cost cartons for `units`, with the reason in words. See the module
     doc. An empty catalog or no units give no carton (and say why)."""
     if not units:
-        return CartonChoice(None, (), (), "Nothing left to pack.")
+        return CartonChoice(None, (), (), msg("Nothing left to pack."))
     if not catalog:
-        return CartonChoice(None, (), (), "The carton catalog is empty: call a supervisor.")
+        return CartonChoice(None, (), (), msg("The carton catalog is empty: call a supervisor."))
     ch = _Chooser(units, catalog, carriers, destination, dunnage_g, upright, day)
     cartons = [packing_carton(c, dunnage_g) for c in ch.catalog]
     base = cartonize(ch.items, cartons)
@@ -473,16 +474,20 @@ def _mm(dims: tuple[int, int, int]) -> str:
 def _carton_words(c: PlannedCarton, currency: str) -> str:
     text = f"carton {_money(c.carton.cost_minor, currency)}"
     if c.rate is None:
-        return text + " (no carrier rate)"
+        return text + msg(" (no carrier rate)")
     r = c.rate
     basis = (
         f"dimensional weight of its {_mm(c.carton.outer_mm)} outside; it weighs {_kg(c.gross_g)}"
         if r.dimensional
         else "its actual weight"
     )
-    return (
-        f"{text} + {r.service_name} {_money(r.price_minor, currency)} "
-        f"at {_kg(r.billable_g)} billable ({basis})"
+    return msg(
+        "%(text)s + %(service_name)s %(value)s at %(value2)s billable (%(basis)s)",
+        text=text,
+        service_name=r.service_name,
+        value=_money(r.price_minor, currency),
+        value2=_kg(r.billable_g),
+        basis=basis,
     )
 
 
@@ -502,43 +507,84 @@ def _why(
         if len(chosen.cartons) == 1:
             c = chosen.cartons[0]
             parts.append(
-                f"{c.carton.code} ({c.carton.name}) costs least in total: "
-                f"{_carton_words(c, currency)} = {money(chosen.total_minor)}."
+                msg(
+                    "%(code)s (%(name)s) costs least in total: %(value)s = %(value2)s.",
+                    code=c.carton.code,
+                    name=c.carton.name,
+                    value=_carton_words(c, currency),
+                    value2=money(chosen.total_minor),
+                )
             )
         else:
-            each = "; ".join(
-                f"{c.carton.code} with {len(c.placements)} unit(s): {_carton_words(c, currency)}"
-                for c in chosen.cartons
+            each = join(
+                [
+                    msg(
+                        "%(code)s with %(n)s unit(s): %(words)s",
+                        code=c.carton.code,
+                        n=len(c.placements),
+                        words=_carton_words(c, currency),
+                    )
+                    for c in chosen.cartons
+                ],
+                "; ",
             )
             singles = [o for o in alternatives if len(o.cartons) == 1]
             if singles:
-                lead = (
-                    f"{len(chosen.cartons)} cartons ({chosen.label}) cost less in total than "
-                    f"one {singles[0].label} ({money(singles[0].total_minor)})"
+                lead = msg(
+                    "%(n_cartons)s cartons (%(label)s) cost less in total than "
+                    "one %(label2)s (%(value)s)",
+                    n_cartons=len(chosen.cartons),
+                    label=chosen.label,
+                    label2=singles[0].label,
+                    value=money(singles[0].total_minor),
                 )
             else:
-                lead = f"No single carton takes all of it: {len(chosen.cartons)} cartons"
-            parts.append(f"{lead}. {each}. Total {money(chosen.total_minor)}.")
+                lead = msg("No single carton takes all of it: %(n)s cartons", n=len(chosen.cartons))
+            parts.append(
+                msg(
+                    "%(lead)s. %(each)s. Total %(value)s.",
+                    lead=lead,
+                    each=each,
+                    value=money(chosen.total_minor),
+                )
+            )
         if alternatives:
             nxt = alternatives[0]
             diff = nxt.total_minor - chosen.total_minor
             parts.append(
-                f"Next best: {nxt.label} at {money(nxt.total_minor)} (+{money(diff)})."
+                msg(
+                    "Next best: %(label)s at %(value)s (+%(value2)s).",
+                    label=nxt.label,
+                    value=money(nxt.total_minor),
+                    value2=money(diff),
+                )
                 if nxt.rated == chosen.rated
-                else f"Next: {nxt.label} (no carrier rate for one of its cartons)."
+                else msg(
+                    "Next: %(label)s (no carrier rate for one of its cartons).", label=nxt.label
+                )
             )
         if not chosen.rated:
             where = (
                 f"{destination.country} at {destination.service_level}"
                 if destination
-                else "this order"
+                else msg("this order")
             )
-            parts.append(f"No carrier rate for {where}: chosen by carton cost alone.")
+            parts.append(
+                msg("No carrier rate for %(where)s: chosen by carton cost alone.", where=where)
+            )
     elif not unfit:
-        parts.append("Nothing left to pack.")
+        parts.append(msg("Nothing left to pack."))
     for u in unfit:
         parts.append(
-            f"{u.qty} × {u.sku} ({_mm(u.dims_mm)}, {_kg(u.weight_g)}) fit no carton: {u.reason}. "
-            "Do not force it: set it aside and call a supervisor."
+            msg(
+                "%(qty)s × %(sku)s (%(value)s, %(value2)s) fit no carton: "
+                "%(reason)s. Do not force it: set it aside and call a "
+                "supervisor.",
+                qty=u.qty,
+                sku=u.sku,
+                value=_mm(u.dims_mm),
+                value2=_kg(u.weight_g),
+                reason=u.reason,
+            )
         )
-    return " ".join(parts)
+    return join(parts)

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from app.domain.scanning import ParsedScan
+from app.domain.text import N_, msg
 
 
 class PackOutcome(Enum):
@@ -61,24 +62,34 @@ def _matches(line: PackLine, scan: ParsedScan) -> bool:
 def verify_unit(lines: Sequence[PackLine], scan: ParsedScan) -> PackVerdict:
     matching = [ln for ln in lines if _matches(ln, scan)]
     if not matching:
-        return PackVerdict(PackOutcome.WRONG_ITEM, f"Wrong item: {scan.raw} is not in this order.")
+        return PackVerdict(
+            PackOutcome.WRONG_ITEM, msg("Wrong item: %(raw)s is not in this order.", raw=scan.raw)
+        )
     open_line = next((ln for ln in matching if ln.remaining > 0), None)
     if open_line is None:
         cancelled = next((ln for ln in matching if ln.cancelled_in_tote > 0), None)
         if cancelled is not None:
             return PackVerdict(
                 PackOutcome.CANCELLED_UNIT,
-                f"Cancelled: {cancelled.cancelled_in_tote} × {cancelled.sku} of this order "
-                "were cancelled. Do not pack it: put it on the put-back shelf.",
+                msg(
+                    "Cancelled: %(cancelled_in_tote)s × %(sku)s of this order "
+                    "were cancelled. Do not pack it: put it on the put-back "
+                    "shelf.",
+                    cancelled_in_tote=cancelled.cancelled_in_tote,
+                    sku=cancelled.sku,
+                ),
             )
         sku = matching[0].sku
         return PackVerdict(
-            PackOutcome.OVER_SCAN, f"Over-scan: every {sku} of this order is already verified."
+            PackOutcome.OVER_SCAN,
+            msg("Over-scan: every %(sku)s of this order is already verified.", sku=sku),
         )
     left = open_line.remaining - 1
     return PackVerdict(
         PackOutcome.UNIT_OK,
-        f"{open_line.sku} OK." + (f" {left} more of it." if left else ""),
+        msg("%(sku)s OK. %(left)s more of it.", sku=open_line.sku, left=left)
+        if left
+        else msg("%(sku)s OK.", sku=open_line.sku),
         open_line.line_pk,
     )
 
@@ -138,13 +149,16 @@ def sort_unit(orders: Sequence[ToteOrder], scan: ParsedScan) -> SortVerdict:
             return SortVerdict(
                 PackVerdict(
                     PackOutcome.OVER_SCAN,
-                    f"Over-scan: every {sku} in this tote is already verified.",
+                    msg("Over-scan: every %(sku)s in this tote is already verified.", sku=sku),
                 ),
                 order.key,
                 order.slot,
             )
     return SortVerdict(
-        PackVerdict(PackOutcome.WRONG_ITEM, f"Wrong item: {scan.raw} is in none of these orders.")
+        PackVerdict(
+            PackOutcome.WRONG_ITEM,
+            msg("Wrong item: %(raw)s is in none of these orders.", raw=scan.raw),
+        )
     )
 
 
@@ -161,14 +175,14 @@ class OverrideReason:
 
 
 OVERRIDE_REASONS = (
-    OverrideReason("out_of_stock", "Recommended carton not on the shelf"),
-    OverrideReason("does_not_fit", "The units do not fit the recommended carton"),
-    OverrideReason("protection", "Fragile: needs more room for padding"),
-    OverrideReason("customer_request", "The order asks for it (gift box, notes)"),
-    OverrideReason("other", "Other (say why)", note_required=True),
+    OverrideReason("out_of_stock", N_("Recommended carton not on the shelf")),
+    OverrideReason("does_not_fit", N_("The units do not fit the recommended carton")),
+    OverrideReason("protection", N_("Fragile: needs more room for padding")),
+    OverrideReason("customer_request", N_("The order asks for it (gift box, notes)")),
+    OverrideReason("other", N_("Other (say why)"), note_required=True),
 )
 # A carton closed with another type through the plain `close_carton` event, no reason given.
-NOT_GIVEN = OverrideReason("not_given", "No reason given")
+NOT_GIVEN = OverrideReason("not_given", N_("No reason given"))
 
 
 def override_reason(code: str, note: str | None) -> OverrideReason:

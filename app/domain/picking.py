@@ -13,7 +13,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
-from app.domain.scanning import ParsedScan, ScanKind
+from app.domain.scanning import ParsedScan, ScanKind, check_failed_message
+from app.domain.text import N_, Text, msg
 
 
 class Stage(Enum):
@@ -41,30 +42,35 @@ class ScanOutcome(Enum):
     DUPLICATE_SERIAL = "duplicate_serial"
     SCAN_ONE_FIRST = "scan_one_first"
     BAD_QUANTITY = "bad_quantity"
+    CHECK_FAILED = "check_failed"  # a location or tote label whose check character fails
 
     @property
     def accepted(self) -> bool:
         return self in (ScanOutcome.LOCATION_OK, ScanOutcome.ITEM_OK, ScanOutcome.TOTE_OK)
 
 
+# What the picker reads (translated at the station edge: app/domain/text.py).
 MESSAGES = {
-    ScanOutcome.LOCATION_OK: "Location confirmed. Scan the item.",
-    ScanOutcome.ITEM_OK: "Item OK.",
-    ScanOutcome.TOTE_OK: "Put in tote. Task done.",
-    ScanOutcome.WRONG_LOCATION: "Wrong location: go to {location}.",
-    ScanOutcome.WRONG_ITEM: "Wrong item: this is not {sku}.",
-    ScanOutcome.OVER_PICK: "Over-pick: only {qty} wanted. Put the extra unit back.",
-    ScanOutcome.WRONG_TOTE: "Wrong tote: this order is in tote {tote}.",
-    ScanOutcome.TOTE_IN_USE: "Tote {scanned} holds another order. Use an empty tote.",
-    ScanOutcome.EXPIRED: "Expired unit (lot {lot}, expired {expires_on}). Do not pick it.",
-    ScanOutcome.WRONG_LOT: "Wrong lot {lot}: this order needs lot {wanted_lot}.",
-    ScanOutcome.EXPECTED_LOCATION: "Scan the location {location} first.",
-    ScanOutcome.EXPECTED_TOTE: "All {qty} picked: scan the tote.",
-    ScanOutcome.TASK_DONE: "This task is already done.",
-    ScanOutcome.SERIAL_REQUIRED: "{sku} needs its serial number: scan the serial barcode.",
-    ScanOutcome.DUPLICATE_SERIAL: "Serial {serial} was already picked. Scan another unit.",
-    ScanOutcome.SCAN_ONE_FIRST: "Scan one {sku} first, then key in the quantity.",
-    ScanOutcome.BAD_QUANTITY: "Key in the total in hand: more than {picked}, at most {qty}.",
+    ScanOutcome.LOCATION_OK: N_("Location confirmed. Scan the item."),
+    ScanOutcome.ITEM_OK: N_("Item OK."),
+    ScanOutcome.TOTE_OK: N_("Put in tote. Task done."),
+    ScanOutcome.WRONG_LOCATION: N_("Wrong location: go to %(location)s."),
+    ScanOutcome.WRONG_ITEM: N_("Wrong item: this is not %(sku)s."),
+    ScanOutcome.OVER_PICK: N_("Over-pick: only %(qty)s wanted. Put the extra unit back."),
+    ScanOutcome.WRONG_TOTE: N_("Wrong tote: this order is in tote %(tote)s."),
+    ScanOutcome.TOTE_IN_USE: N_("Tote %(scanned)s holds another order. Use an empty tote."),
+    ScanOutcome.EXPIRED: N_("Expired unit (lot %(lot)s, expired %(expires_on)s). Do not pick it."),
+    ScanOutcome.WRONG_LOT: N_("Wrong lot %(lot)s: this order needs lot %(wanted_lot)s."),
+    ScanOutcome.EXPECTED_LOCATION: N_("Scan the location %(location)s first."),
+    ScanOutcome.EXPECTED_TOTE: N_("All %(qty)s picked: scan the tote."),
+    ScanOutcome.TASK_DONE: N_("This task is already done."),
+    ScanOutcome.SERIAL_REQUIRED: N_("%(sku)s needs its serial number: scan the serial barcode."),
+    ScanOutcome.DUPLICATE_SERIAL: N_("Serial %(serial)s was already picked. Scan another unit."),
+    ScanOutcome.SCAN_ONE_FIRST: N_("Scan one %(sku)s first, then key in the quantity."),
+    ScanOutcome.BAD_QUANTITY: N_(
+        "Key in the total in hand: more than %(picked)s, at most %(qty)s."
+    ),
+    ScanOutcome.CHECK_FAILED: N_("Code check failed: rescan the label."),
 }
 
 
@@ -110,19 +116,21 @@ class Step:
     tote: str | None = None
 
 
-def _msg(outcome: ScanOutcome, state: PickState, scan: ParsedScan) -> str:
-    return MESSAGES[outcome].format(
-        location=state.location,
-        sku=state.sku,
-        qty=state.qty,
-        tote=state.allocation_tote,
-        scanned=scan.value,
-        lot=scan.lot or state.bin_lot or "unknown",
-        expires_on=scan.expires_on or state.bin_expires_on,
-        wanted_lot=state.wanted_lot,
-        serial=scan.serial,
-        picked=state.picked,
-    )
+def _msg(outcome: ScanOutcome, state: PickState, scan: ParsedScan) -> Text:
+    template = MESSAGES[outcome]
+    values = {
+        "location": state.location,
+        "sku": state.sku,
+        "qty": state.qty,
+        "tote": state.allocation_tote,
+        "scanned": scan.value,
+        "lot": scan.lot or state.bin_lot or msg("unknown"),
+        "expires_on": scan.expires_on or state.bin_expires_on,
+        "wanted_lot": state.wanted_lot,
+        "serial": scan.serial,
+        "picked": state.picked,
+    }
+    return Text(template, {k: v for k, v in values.items() if f"%({k})s" in template})
 
 
 def _reject(state: PickState, outcome: ScanOutcome, scan: ParsedScan) -> Step:
@@ -131,6 +139,8 @@ def _reject(state: PickState, outcome: ScanOutcome, scan: ParsedScan) -> Step:
 
 def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
     stage = state.stage
+    if scan.kind is ScanKind.CHECK_FAILED:
+        return Step(state, ScanOutcome.CHECK_FAILED, check_failed_message(scan))
     if stage is Stage.DONE:
         return _reject(state, ScanOutcome.TASK_DONE, scan)
     if stage is Stage.LOCATION:
@@ -143,7 +153,7 @@ def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
     if scan.kind is ScanKind.LOCATION:
         if scan.value == state.location:
             return Step(
-                state, ScanOutcome.LOCATION_OK, "Location already confirmed. Scan the item."
+                state, ScanOutcome.LOCATION_OK, msg("Location already confirmed. Scan the item.")
             )
         return _reject(state, ScanOutcome.WRONG_LOCATION, scan)
     if scan.kind is ScanKind.TOTE:
@@ -151,7 +161,11 @@ def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
             return Step(
                 state,
                 ScanOutcome.EXPECTED_TOTE,
-                f"Pick all {state.qty} first ({state.picked} so far), then scan the tote.",
+                msg(
+                    "Pick all %(qty)s first (%(picked)s so far), then scan the tote.",
+                    qty=state.qty,
+                    picked=state.picked,
+                ),
             )
         if state.allocation_tote is not None and scan.value != state.allocation_tote:
             return _reject(state, ScanOutcome.WRONG_TOTE, scan)
@@ -171,7 +185,12 @@ def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
         return Step(
             state,
             ScanOutcome.WRONG_LOT,
-            f"Wrong lot {scan.lot}: bin {state.location} holds lot {state.bin_lot}.",
+            msg(
+                "Wrong lot %(lot)s: bin %(location)s holds lot %(bin_lot)s.",
+                lot=scan.lot,
+                location=state.location,
+                bin_lot=state.bin_lot,
+            ),
         )
     if stage is Stage.TOTE:
         return _reject(state, ScanOutcome.OVER_PICK, scan)
@@ -197,10 +216,17 @@ def _expired(state: PickState, scan: ParsedScan, today: date) -> bool:
     return state.bin_expires_on is not None and state.bin_expires_on < today
 
 
-def _progress(state: PickState) -> str:
+def _progress(state: PickState) -> Text:
     remaining = state.qty - state.picked
-    return f"Item OK: {state.picked} of {state.qty}." + (
-        " Scan the tote." if remaining == 0 else f" {remaining} more."
+    if remaining == 0:
+        return msg(
+            "Item OK: %(picked)s of %(qty)s. Scan the tote.", picked=state.picked, qty=state.qty
+        )
+    return msg(
+        "Item OK: %(picked)s of %(qty)s. %(left)s more.",
+        picked=state.picked,
+        qty=state.qty,
+        left=remaining,
     )
 
 

@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from enum import StrEnum
 
 from app.domain.rating import Carrier, Pickup, Quote, Service, qualifies, quotes
+from app.domain.text import msg
 
 PICKUP_HORIZON_DAYS = 14
 
@@ -218,7 +219,7 @@ def shop(
     options.sort(key=_rank)
     if not options:
         return ShopResult(
-            (), Basis.NOTHING, "No carrier service covers this destination and weight."
+            (), Basis.NOTHING, msg("No carrier service covers this destination and weight.")
         )
     best = options[0]
     if best.tier == 0:
@@ -227,14 +228,21 @@ def shop(
         return ShopResult(
             tuple(options),
             Basis.MOST_RELIABLE_ON_TIME,
-            f"No service that makes the ship-by time is {policy.min_reliability_pct} % "
-            "reliable: the most reliable one is recommended.",
+            msg(
+                "No service that makes the ship-by time is "
+                "%(min_reliability_pct)s %% reliable: the most reliable one "
+                "is recommended.",
+                min_reliability_pct=policy.min_reliability_pct,
+            ),
         )
     ship_by = request.ship_by.astimezone(policy.tz) if request.ship_by else None
     when = ship_by.strftime("%a %d %b %H:%M") if ship_by else "the ship-by time"
     return ShopResult(
         tuple(options),
         Basis.EARLIEST_WHEN_LATE,
-        f"No service is collected by {when}: the earliest delivery is recommended. "
-        "The order will ship late.",
+        msg(
+            "No service is collected by %(when)s: the earliest delivery "
+            "is recommended. The order will ship late.",
+            when=when,
+        ),
     )

@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
+from app.domain.text import N_, msg
+
 # Socket.IO's default message limit is 1,000,000 bytes; a photo must fit in one message.
 MAX_PHOTO_BYTES = 950_000
 MIN_PHOTO_BYTES = 200  # smaller than any real JPEG photo: an empty canvas or a truncated file
@@ -76,16 +78,16 @@ class Reason:
 
 # A reason names its grade, so one scan from the bench card grades a unit.
 REASONS: tuple[Reason, ...] = (
-    Reason("UNOPENED", Grade.RESELLABLE, "Unopened, as sold"),
-    Reason("ASNEW", Grade.RESELLABLE, "Opened, as new"),
-    Reason("REPACK", Grade.RESELLABLE, "As new, needs new packaging"),
-    Reason("TRANSIT", Grade.DAMAGED, "Damaged in transit"),
-    Reason("DEFECT", Grade.DAMAGED, "Defective, does not work"),
-    Reason("PARTS", Grade.DAMAGED, "Missing parts"),
-    Reason("COSMETIC", Grade.DAMAGED, "Scratched or marked"),
-    Reason("HYGIENE", Grade.DISPOSE, "Worn or hygiene seal broken"),
-    Reason("BROKEN", Grade.DISPOSE, "Broken beyond repair"),
-    Reason("SOILED", Grade.DISPOSE, "Soiled or contaminated"),
+    Reason("UNOPENED", Grade.RESELLABLE, N_("Unopened, as sold")),
+    Reason("ASNEW", Grade.RESELLABLE, N_("Opened, as new")),
+    Reason("REPACK", Grade.RESELLABLE, N_("As new, needs new packaging")),
+    Reason("TRANSIT", Grade.DAMAGED, N_("Damaged in transit")),
+    Reason("DEFECT", Grade.DAMAGED, N_("Defective, does not work")),
+    Reason("PARTS", Grade.DAMAGED, N_("Missing parts")),
+    Reason("COSMETIC", Grade.DAMAGED, N_("Scratched or marked")),
+    Reason("HYGIENE", Grade.DISPOSE, N_("Worn or hygiene seal broken")),
+    Reason("BROKEN", Grade.DISPOSE, N_("Broken beyond repair")),
+    Reason("SOILED", Grade.DISPOSE, N_("Soiled or contaminated")),
 )
 _REASONS = {r.code: r for r in REASONS}
 
@@ -158,16 +160,20 @@ def match_unit(
         return UnitMatch(
             None,
             UnitFlag.UNKNOWN_ITEM,
-            f"{code} is not one of our products: photograph it and set it aside.",
+            msg("%(code)s is not one of our products: photograph it and set it aside.", code=code),
         )
     on_order = [ln for ln in order_lines or () if ln.sku == sku]
     if authorized is None:
         if order_lines is not None and not on_order:
             return UnitMatch(
-                None, UnitFlag.NOT_ON_ORDER, f"{sku} was not on this order: flagged for review."
+                None,
+                UnitFlag.NOT_ON_ORDER,
+                msg("%(sku)s was not on this order: flagged for review.", sku=sku),
             )
         line_id = on_order[0].line_id if on_order else None
-        return UnitMatch(line_id, None, f"{sku}: no authorization yet, it will be held.")
+        return UnitMatch(
+            line_id, None, msg("%(sku)s: no authorization yet, it will be held.", sku=sku)
+        )
     lines = [ln for ln in authorized if ln.sku == sku]
     total = 0
     for ln in lines:
@@ -177,7 +183,12 @@ def match_unit(
             return UnitMatch(
                 line_id,
                 None,
-                f"{sku}: unit {accepted_before + 1} of {sum(x.qty for x in lines)} authorized.",
+                msg(
+                    "%(sku)s: unit %(value)s of %(value2)s authorized.",
+                    sku=sku,
+                    value=accepted_before + 1,
+                    value2=sum(x.qty for x in lines),
+                ),
             )
     if lines or on_order:
         line_id = (lines[-1].line_id if lines else None) or (
@@ -186,12 +197,16 @@ def match_unit(
         return UnitMatch(
             line_id,
             UnitFlag.OVER_AUTHORIZED,
-            f"More {sku} than authorized ({total}): flagged for the refund team.",
+            msg(
+                "More %(sku)s than authorized (%(total)s): flagged for the refund team.",
+                sku=sku,
+                total=total,
+            ),
         )
     return UnitMatch(
         None,
         UnitFlag.NOT_ON_ORDER,
-        f"{sku} is not on this return's order or authorization: flagged.",
+        msg("%(sku)s is not on this return's order or authorization: flagged.", sku=sku),
     )
 
 
@@ -296,7 +311,12 @@ def _acceptable(b: Bin, capacity: BinCapacity) -> str | None:
     if b.kind not in STORAGE_KINDS:
         return f"{b.code} is a {b.kind} location, not a storage bin"
     if not has_room(b, capacity):
-        return f"{b.code} is full ({b.on_hand_units} of {capacity.of(b.kind)} units)"
+        return msg(
+            "%(code)s is full (%(on_hand_units)s of %(value)s units)",
+            code=b.code,
+            on_hand_units=b.on_hand_units,
+            value=capacity.of(b.kind),
+        )
     if b.kind == "pick" and not b.holds_sku:
         return f"{b.code} is another SKU's pick face"
     return None
@@ -333,17 +353,25 @@ def check_put_away(
         )
     if scanned.code == suggested:
         return PutAwayVerdict(
-            PutAwayOutcome.LOCATION_OK, f"Put away in {scanned.code}: {sku} is back in stock."
+            PutAwayOutcome.LOCATION_OK,
+            msg("Put away in %(code)s: %(sku)s is back in stock.", code=scanned.code, sku=sku),
         )
     why = _acceptable(scanned, capacity)
     if why is not None:
         return PutAwayVerdict(
             PutAwayOutcome.WRONG_LOCATION,
-            f"Wrong location: {why}." + (f" Put it in {suggested}." if suggested else ""),
+            msg("Wrong location: %(why)s. Put it in %(suggested)s.", why=why, suggested=suggested)
+            if suggested
+            else msg("Wrong location: %(why)s.", why=why),
         )
     return PutAwayVerdict(
         PutAwayOutcome.OTHER_BIN_OK,
-        f"Put away in {scanned.code} (not the suggested {suggested}): {sku} is back in stock.",
+        msg(
+            "Put away in %(code)s (not the suggested %(suggested)s): %(sku)s is back in stock.",
+            code=scanned.code,
+            suggested=suggested,
+            sku=sku,
+        ),
     )
 
 

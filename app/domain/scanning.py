@@ -1,7 +1,10 @@
 """What a scanned string is. Decoders are tried in turn; the first that matches wins.
 
 Internal codes (printed by Dockhand): locations `A01-03-2` (zone+aisle, bay, level),
-totes `T0001`, cartons `CT000001`, carton types `BOX-M`, badges `U0001`.
+totes `T0001`, cartons `CT000001`, carton types `BOX-M`, badges `U0001`. Location and tote
+labels carry a check character after the code (`A01-03-2V`, see app/domain/codes.py): a
+payload whose check holds is that location or tote; one whose check fails is CHECK_FAILED,
+which every flow refuses ("rescan the label"). The bare code, typed by hand, still works.
 Everything else goes to biip: GTIN/UPC/EAN, GS1 element strings (AI 01/02 with 10, 17, 21),
 SSCC, with or without symbology identifiers (`]C1`, `]d2`, `]Q3`, `]E0` ...), GS1 Digital Link
 URIs (`https://id.gs1.org/01/.../10/...?17=...`) and the human-readable form a person types
@@ -21,6 +24,8 @@ from biip.gs1_element_strings import GS1ElementString
 from biip.gs1_messages import GS1Message
 from biip.gtin import Gtin
 
+from app.domain import codes
+
 
 class ScanKind(Enum):
     LOCATION = "location"
@@ -31,6 +36,7 @@ class ScanKind(Enum):
     ITEM = "item"  # a GTIN (possibly inside a GS1 element string)
     SSCC = "sscc"
     OTHER = "other"  # not one of ours and not GS1: maybe an alternate item barcode
+    CHECK_FAILED = "check_failed"  # a location or tote label whose check character fails
 
 
 @dataclass(frozen=True)
@@ -53,7 +59,7 @@ class ParsedScan:
 
 
 _INTERNAL: list[tuple[ScanKind, re.Pattern[str]]] = [
-    (ScanKind.LOCATION, re.compile(r"^[A-Z]\d{2}-\d{2}-\d{1,2}$")),
+    (ScanKind.LOCATION, re.compile(r"^[A-Z]\d{2}-\d{2}-\d{1,2}(?:-[1-9])?$")),
     (ScanKind.TOTE, re.compile(r"^T\d{4,6}$")),
     (ScanKind.CARTON, re.compile(r"^CT\d{6,10}$")),
     (ScanKind.CARTON_TYPE, re.compile(r"^BOX-[A-Z0-9]{1,12}$")),
@@ -65,12 +71,28 @@ _INTERNAL: list[tuple[ScanKind, re.Pattern[str]]] = [
 _STRIP = "\r\n\t \x1d"
 
 
+_CHECKED_KINDS = {codes.CodeKind.LOCATION: ScanKind.LOCATION, codes.CodeKind.TOTE: ScanKind.TOTE}
+
+
 def _internal(raw: str) -> ParsedScan | None:
     text = raw.upper()
+    # A location or tote code followed by one character is a label's payload, whether or not
+    # an older, wider bare form (a two-digit level) would also match: a check character
+    # misread as a digit must say "check failed", not send the picker to another bin.
+    checked = codes.resolve(text)
+    if checked is not None:
+        if checked.check is codes.Check.OK:
+            return ParsedScan(raw, _CHECKED_KINDS[checked.kind], checked.code)
+        return ParsedScan(raw, ScanKind.CHECK_FAILED, checked.code)
     for kind, pattern in _INTERNAL:
         if pattern.match(text):
             return ParsedScan(raw, kind, text)
     return None
+
+
+def check_failed_message(scan: ParsedScan) -> str:
+    """What the station says to a CHECK_FAILED scan (location or tote): rescan the label."""
+    return codes.check_failed_message(scan.value)
 
 
 def _element_strings(raw: str, result: biip.ParseResult) -> list[GS1ElementString] | None:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from app.domain.text import N_, join, msg
+
 
 class ShortReason(str, Enum):
     EMPTY = "empty"
@@ -33,10 +35,10 @@ class ShortReason(str, Enum):
 
 
 REASON_LABELS = {
-    ShortReason.EMPTY: "bin empty",
-    ShortReason.DAMAGED: "damaged",
-    ShortReason.NOT_FOUND: "not found",
-    ShortReason.EXPIRED: "expired",
+    ShortReason.EMPTY: N_("bin empty"),
+    ShortReason.DAMAGED: N_("damaged"),
+    ShortReason.NOT_FOUND: N_("not found"),
+    ShortReason.EXPIRED: N_("expired"),
 }
 
 
@@ -118,12 +120,18 @@ def plan_short(
 
 def short_message(reason: ShortReason, location: str, plan: ShortPlan, picked: int) -> str:
     """What the picker reads after a short: where the rest comes from, and what to do now."""
-    parts = [f"Short at {location} ({reason.label}). Count task raised."]
+    parts = [
+        msg(
+            "Short at %(location)s (%(reason)s). Count task raised.",
+            location=location,
+            reason=msg(reason.label),
+        )
+    ]
     if plan.reallocated:
         bins = ", ".join(b.location for b, _ in plan.take)
-        parts.append(f"{plan.reallocated} more from {bins}.")
+        parts.append(msg("%(n)s more from %(bins)s.", n=plan.reallocated, bins=bins))
     if plan.uncovered:
-        parts.append(f"{plan.uncovered} not in stock: the office is told.")
+        parts.append(msg("%(n)s not in stock: the office is told.", n=plan.uncovered))
     if picked:
-        parts.append(f"Scan the tote for the {picked} you have.")
-    return " ".join(parts)
+        parts.append(msg("Scan the tote for the %(picked)s you have.", picked=picked))
+    return join(parts)

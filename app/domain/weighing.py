@@ -11,6 +11,7 @@ from fnmatch import fnmatchcase
 from typing import Any
 
 from app.domain.scale_protocols import Reading, ReadingStatus, StabilityFilter
+from app.domain.text import msg, spec
 
 # --- expected weight and tolerance ---------------------------------------------------------
 
@@ -38,12 +39,27 @@ class WeightVerdict:
     @property
     def message(self) -> str:
         if self.ok:
-            return f"Weight OK: {self.measured_g} g (expected {self.expected_g} g)."
-        direction = "heavy" if self.difference_g > 0 else "light"
-        return (
-            f"Weight check failed: {self.measured_g} g is {abs(self.difference_g)} g too "
-            f"{direction} (expected {self.expected_g} g ± {self.allowed_g} g). "
-            "Re-verify the contents."
+            return msg(
+                "Weight OK: %(measured_g)s g (expected %(expected_g)s g).",
+                measured_g=self.measured_g,
+                expected_g=self.expected_g,
+            )
+        facts = {
+            "measured_g": self.measured_g,
+            "value": abs(self.difference_g),
+            "expected_g": self.expected_g,
+            "allowed_g": self.allowed_g,
+        }
+        if self.difference_g > 0:
+            return msg(
+                "Weight check failed: %(measured_g)s g is %(value)s g too heavy "
+                "(expected %(expected_g)s g ± %(allowed_g)s g). Re-verify the contents.",
+                **facts,
+            )
+        return msg(
+            "Weight check failed: %(measured_g)s g is %(value)s g too light "
+            "(expected %(expected_g)s g ± %(allowed_g)s g). Re-verify the contents.",
+            **facts,
         )
 
 
@@ -172,6 +188,9 @@ class LiveWeight:
             "message": self.message,
             "advice": self.advice,
             "unit": self.unit,
+            # Readings go to every screen of a station at once: each page translates these.
+            "message_i18n": spec(self.message),
+            "advice_i18n": spec(self.advice),
         }
 
 
@@ -192,22 +211,23 @@ class ScaleCommandRefused(Exception):
     """Zero or tare cannot be done now; the message says what to do instead."""
 
 
-NOT_SETTLING_ADVICE = (
-    "Check nothing touches the platter (cables, hands, a carton hanging over the edge) and "
-    "there is no draught or vibration, then lift the carton off and put it back."
+NOT_SETTLING_ADVICE = msg(
+    "Check nothing touches the platter (cables, hands, a carton "
+    "hanging over the edge) and there is no draught or "
+    "vibration, then lift the carton off and put it back."
 )
 
 
 def _status_message(reading: Reading) -> str:
     status = reading.status
     if status is ReadingStatus.OVERLOAD:
-        return "Over capacity: take weight off the scale."
+        return msg("Over capacity: take weight off the scale.")
     if status is ReadingStatus.UNDER_ZERO:
-        return "Below zero: empty the scale and press Zero."
+        return msg("Below zero: empty the scale and press Zero.")
     if status is ReadingStatus.NEEDS_ZERO:
-        return "The scale needs zeroing: empty it and press Zero."
+        return msg("The scale needs zeroing: empty it and press Zero.")
     if status is ReadingStatus.ERROR:
-        return f"Scale problem: {reading.message or 'no valid reading'}."
+        return msg("Scale problem: %(value)s.", value=reading.message or "no valid reading")
     return ""
 
 
@@ -264,12 +284,15 @@ class ScaleMonitor:
         advice = ""
         if not message:
             if settled:
-                message = "Stable." if loaded else "Stable: the scale is empty."
+                message = msg("Stable.") if loaded else msg("Stable: the scale is empty.")
             elif not_settling:
-                message = f"Not stable for {unsettled_s:.0f} s: the weight keeps changing."
+                message = msg(
+                    "Not stable for %(unsettled_s)s s: the weight keeps changing.",
+                    unsettled_s=format(unsettled_s, ".0f"),
+                )
                 advice = NOT_SETTLING_ADVICE
             else:
-                message = "Not stable yet: waiting for the scale to settle…"
+                message = msg("Not stable yet: waiting for the scale to settle…")
         live = LiveWeight(
             weight_g=net,
             gross_g=gross,
@@ -293,7 +316,7 @@ class ScaleMonitor:
         live = self._last
         if live is None:
             raise CaptureRefused(
-                CaptureRefusal.NO_READING, "No reading from the scale yet: wait a moment."
+                CaptureRefusal.NO_READING, msg("No reading from the scale yet: wait a moment.")
             )
         if live.status not in (ReadingStatus.OK, ReadingStatus.MOTION):
             raise CaptureRefused(CaptureRefusal.SCALE_FAULT, live.message)
@@ -304,19 +327,23 @@ class ScaleMonitor:
                 )
             raise CaptureRefused(
                 CaptureRefusal.NOT_STABLE,
-                "Not stable: the scale has not settled yet. Keep the carton still on it.",
+                msg("Not stable: the scale has not settled yet. Keep the carton still on it."),
             )
         if live.accepted_g < self.min_load_g:
             raise CaptureRefused(
-                CaptureRefusal.EMPTY, "Nothing on the scale: put the carton on the scale."
+                CaptureRefusal.EMPTY, msg("Nothing on the scale: put the carton on the scale.")
             )
         if self._captured is not None:
             placement, other = self._captured
             if placement == live.placement and other != carton:
                 raise CaptureRefused(
                     CaptureRefusal.SAME_LOAD,
-                    f"That weight was already recorded for carton {other}: take it off the "
-                    f"scale and put carton {carton} on.",
+                    msg(
+                        "That weight was already recorded for carton %(other)s: take "
+                        "it off the scale and put carton %(carton)s on.",
+                        other=other,
+                        carton=carton,
+                    ),
                 )
         return Capture(live.accepted_g, live.placement)
 
@@ -327,7 +354,9 @@ class ScaleMonitor:
         """Take the settled load (a tote, a pallet) as tare; an empty scale clears the tare."""
         live = self._last
         if live is None or self._accepted_gross is None:
-            raise ScaleCommandRefused("Tare needs a stable reading: wait for the scale to settle.")
+            raise ScaleCommandRefused(
+                msg("Tare needs a stable reading: wait for the scale to settle.")
+            )
         gross = self._accepted_gross
         self.tare_g = gross if abs(gross) >= self.min_load_g else 0
         return self.tare_g
@@ -345,11 +374,14 @@ class ScaleMonitor:
         ):
             return
         if live.gross_g is None or not live.stable:
-            raise ScaleCommandRefused("Zero needs a still scale: wait for it to settle.")
+            raise ScaleCommandRefused(msg("Zero needs a still scale: wait for it to settle."))
         if abs(live.gross_g) > self.zero_range_g:
             raise ScaleCommandRefused(
-                f"The scale shows {live.gross_g} g: take everything off before zeroing "
-                "(to weigh in a tote, use Tare)."
+                msg(
+                    "The scale shows %(gross_g)s g: take everything off before "
+                    "zeroing (to weigh in a tote, use Tare).",
+                    gross_g=live.gross_g,
+                )
             )
 
     def zeroed(self) -> None:
@@ -393,28 +425,41 @@ def reverify_step(
         return VerifyStep(
             VerifyResult.UNKNOWN_CODE,
             counts,
-            f"{code} is not an item we know. Set it aside and scan the next unit.",
+            msg("%(code)s is not an item we know. Set it aside and scan the next unit.", code=code),
         )
     if sku not in packed:
         return VerifyStep(
             VerifyResult.WRONG_ITEM,
             counts,
-            f"Wrong item: {sku} does not belong in this carton. Take it out, then repack.",
+            msg(
+                "Wrong item: %(sku)s does not belong in this carton. Take it out, then repack.",
+                sku=sku,
+            ),
         )
     if counts.get(sku, 0) >= packed[sku]:
         return VerifyStep(
             VerifyResult.EXTRA_UNIT,
             counts,
-            f"Extra unit: the carton should hold {packed[sku]} × {sku}. Take it out, then repack.",
+            msg(
+                "Extra unit: the carton should hold %(value)s × %(sku)s. Take it out, then repack.",
+                value=packed[sku],
+                sku=sku,
+            ),
         )
     counts[sku] = counts.get(sku, 0) + 1
     done = sum(counts.values())
     total = sum(packed.values())
     if all(counts.get(s, 0) >= n for s, n in packed.items()):
         return VerifyStep(
-            VerifyResult.COMPLETE, counts, f"All {total} units verified: the contents are right."
+            VerifyResult.COMPLETE,
+            counts,
+            msg("All %(total)s units verified: the contents are right.", total=total),
         )
-    return VerifyStep(VerifyResult.UNIT_OK, counts, f"{sku} OK ({done} of {total} verified).")
+    return VerifyStep(
+        VerifyResult.UNIT_OK,
+        counts,
+        msg("%(sku)s OK (%(done)s of %(total)s verified).", sku=sku, done=done, total=total),
+    )
 
 
 @dataclass(frozen=True)
@@ -440,10 +485,16 @@ def check_override(reasons: Sequence[OverrideReason], code: str, note: str) -> O
     reason = next((r for r in reasons if r.code == code), None)
     if reason is None:
         allowed = ", ".join(r.code for r in reasons)
-        raise OverrideRefused(f"Choose a reason for the override ({allowed}).", "reason")
+        raise OverrideRefused(
+            msg("Choose a reason for the override (%(allowed)s).", allowed=allowed), "reason"
+        )
     if reason.note_required and len(note.strip()) < MIN_NOTE_CHARS:
         raise OverrideRefused(
-            f"Say why in a few words ({reason.label}): at least {MIN_NOTE_CHARS} characters.",
+            msg(
+                "Say why in a few words (%(label)s): at least %(min_note_chars)s characters.",
+                label=reason.label,
+                min_note_chars=MIN_NOTE_CHARS,
+            ),
             "note",
         )
     return reason

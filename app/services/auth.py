@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from app.adapters.db.models import User
 from app.adapters.db.models_security import AuditEntry
 from app.adapters.db.uow import SessionFactory
+from app.domain.text import msg
 from app.services.errors import ServiceError
 
 HASHER = PasswordHasher()
@@ -32,6 +33,7 @@ class SignedIn:
     badge: str
     name: str
     role: str
+    language: str | None = None  # the person's screen language; None: the station's
 
 
 class _Failures:
@@ -70,7 +72,11 @@ def authenticate(
     now = time.monotonic()
     if FAILURES.locked(badge, now):
         raise ServiceError(
-            f"Too many wrong PINs for {badge}: wait five minutes or ask a supervisor.", "pin"
+            msg(
+                "Too many wrong PINs for %(badge)s: wait five minutes or ask a supervisor.",
+                badge=badge,
+            ),
+            "pin",
         )
     with uow() as tx:
         user = tx.session.scalars(
@@ -84,14 +90,23 @@ def authenticate(
             ok = False
         if user is None or not ok:
             FAILURES.add(badge, now)
-            what = "password" if user is not None and user.role in PRIVILEGED else "PIN"
-            raise ServiceError(f"Badge {badge} and this {what} do not match.", "pin")
+            if user is not None and user.role in PRIVILEGED:
+                wrong = msg("Badge %(badge)s and this password do not match.", badge=badge)
+            else:
+                wrong = msg("Badge %(badge)s and this PIN do not match.", badge=badge)
+            raise ServiceError(wrong, "pin")
         if user.role not in roles:
             raise ServiceError(
-                f"{user.name} ({user.role}) may not work the {station} station.", "badge"
+                msg(
+                    "%(name)s (%(role)s) may not work the %(station)s station.",
+                    name=user.name,
+                    role=user.role,
+                    station=station,
+                ),
+                "badge",
             )
         FAILURES.clear(badge)
-        signed = SignedIn(user.badge, user.name, user.role)
+        signed = SignedIn(user.badge, user.name, user.role, user.language)
         if user.role in PRIVILEGED:
             audit(tx.session, user.badge, "sign_in", {"station": station})
             tx.commit()
@@ -141,4 +156,16 @@ def from_token(
         ).first()
         if user is None or user.role not in roles:
             return None
-        return SignedIn(user.badge, user.name, user.role)
+        return SignedIn(user.badge, user.name, user.role, user.language)
+
+
+def set_language(badge: str, language: str | None, uow: SessionFactory) -> str | None:
+    """The person's screen language, kept for their next sign-in on any device. The caller
+    has checked it is one we speak (or None: follow the station)."""
+    with uow() as tx:
+        user = tx.session.scalars(select(User).where(User.badge == badge)).first()
+        if user is None:
+            raise ServiceError(msg("Badge %(badge)s is not registered.", badge=badge), "badge")
+        user.language = language
+        tx.commit()
+        return language

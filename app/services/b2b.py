@@ -40,6 +40,7 @@ from app.domain.b2b import (
     short_lines,
 )
 from app.domain.scanning import normalise_gtin
+from app.domain.text import msg
 from app.services.errors import Conflict, OnHold, ServiceError
 
 
@@ -133,7 +134,10 @@ def check_complete(s: Session, allocation: Allocation, now: datetime) -> OnHold 
     if verdict is CompleteVerdict.SHIP:
         return None
     if verdict is CompleteVerdict.NOT_PACKED:
-        raise Conflict(f"Order {allocation.order_number}: {why}.", "carton")
+        raise Conflict(
+            msg("Order %(order_number)s: %(why)s.", order_number=allocation.order_number, why=why),
+            "carton",
+        )
     from app.services.cancels import apply_hold  # the hold the OMS can also place and lift
 
     apply_hold(s, allocation.allocation_id, HoldIn(reason=why), now)
@@ -146,8 +150,12 @@ def check_complete(s: Session, allocation: Allocation, now: datetime) -> OnHold 
         now,
     )
     return OnHold(
-        f"Order {allocation.order_number} is on hold: {why}. Set it aside; the customer "
-        "decides (a release ships what is there).",
+        msg(
+            "Order %(order_number)s is on hold: %(why)s. Set it aside; "
+            "the customer decides (a release ships what is there).",
+            order_number=allocation.order_number,
+            why=why,
+        ),
         "carton",
     )
 
@@ -162,8 +170,12 @@ def check_parcel(s: Session, carton: Carton, gs1: Gs1Config | None, now: datetim
         return None
     if terms_of(allocation).palletize:
         raise Conflict(
-            f"Order {allocation.order_number} ships on pallets: put {carton.code} on a pallet "
-            "at /ship/pallet and ship it with a bill of lading.",
+            msg(
+                "Order %(order_number)s ships on pallets: put %(code)s on a "
+                "pallet at /ship/pallet and ship it with a bill of lading.",
+                order_number=allocation.order_number,
+                code=carton.code,
+            ),
             "carton",
         )
     held = check_complete(s, allocation, now)
@@ -200,8 +212,11 @@ def issue_sscc(
             s.flush()
         if serial > rng.serial_last:
             raise Conflict(
-                "The SSCC serial range in config/gs1.toml is used up: configure a new range "
-                "(serial_first / serial_last) before labelling more cartons or pallets.",
+                msg(
+                    "The SSCC serial range in config/gs1.toml is used up: "
+                    "configure a new range (serial_first / serial_last) before "
+                    "labelling more cartons or pallets."
+                ),
                 "sscc",
             )
         value = rng.sscc(serial)
@@ -396,7 +411,11 @@ def add_shipment_hierarchy(s: Session, allocation: Allocation, data: dict[str, A
 def require_b2b(allocation: Allocation, carton_code: str) -> None:
     if not is_b2b(allocation):
         raise ServiceError(
-            f"{carton_code} belongs to order {allocation.order_number}, which is not a B2B "
-            "order: ship it as a parcel at /ship.",
+            msg(
+                "%(carton_code)s belongs to order %(order_number)s, which is "
+                "not a B2B order: ship it as a parcel at /ship.",
+                carton_code=carton_code,
+                order_number=allocation.order_number,
+            ),
             "carton",
         )

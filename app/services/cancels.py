@@ -26,6 +26,7 @@ from app.adapters.db.uow import SessionFactory
 from app.adapters.oms.schemas import CancelIn, HoldIn
 from app.domain.allocations import AllocationStatus
 from app.domain.cancelling import CancelResult, LineCancel, LineUnits, overall, plan_line
+from app.domain.text import msg
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
 
@@ -78,7 +79,9 @@ def cancel_allocation(
 def apply_cancel(s: Session, allocation_id: str, doc: CancelIn, now: Any) -> dict[str, Any]:
     a = repo.allocation_by_external_id(s, allocation_id, lock=True)
     if a is None:
-        raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+        raise NotFound(
+            msg("no allocation %(allocation_id)s", allocation_id=allocation_id), "allocation_id"
+        )
     if a.status == AllocationStatus.CANCELLED.value:
         return {"result": "cancelled", "detail": "already cancelled"}
     by_id = {ln.line_id: ln for ln in a.lines}
@@ -90,11 +93,20 @@ def apply_cancel(s: Session, allocation_id: str, doc: CancelIn, now: Any) -> dic
             line = by_id.get(req.line_id)
             if line is None:
                 raise ServiceError(
-                    f"no line {req.line_id} in {allocation_id}", f"lines[{i}].line_id"
+                    msg(
+                        "no line %(line_id)s in %(allocation_id)s",
+                        line_id=req.line_id,
+                        allocation_id=allocation_id,
+                    ),
+                    f"lines[{i}].line_id",
                 )
             if req.qty > line.qty - line.cancelled:
                 raise ServiceError(
-                    f"line {req.line_id} has {line.qty - line.cancelled} uncancelled units",
+                    msg(
+                        "line %(line_id)s has %(value)s uncancelled units",
+                        line_id=req.line_id,
+                        value=line.qty - line.cancelled,
+                    ),
                     f"lines[{i}].qty",
                 )
             wanted.append((line, req.qty))
@@ -242,7 +254,9 @@ def _create_put_back(s: Session, a: Allocation, line: AllocationLine, qty: int, 
         .order_by(PickTask.id.desc())
     ).first()
     if task is None:
-        raise Conflict(f"line {line.line_id} has picked units but no pick task", "lines")
+        raise Conflict(
+            msg("line %(line_id)s has picked units but no pick task", line_id=line.line_id), "lines"
+        )
     s.add(
         PutBackTask(
             allocation_pk=a.id, line_pk=line.id, stock_id=task.stock_id, qty=qty, created_at=now
@@ -321,9 +335,13 @@ def hold_allocation(
 def apply_hold(s: Session, allocation_id: str, doc: HoldIn, now: Any) -> dict[str, Any]:
     a = repo.allocation_by_external_id(s, allocation_id, lock=True)
     if a is None:
-        raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+        raise NotFound(
+            msg("no allocation %(allocation_id)s", allocation_id=allocation_id), "allocation_id"
+        )
     if a.status in DONE:
-        raise Conflict(f"allocation is {a.status}: nothing left to hold", "allocation_id")
+        raise Conflict(
+            msg("allocation is %(status)s: nothing left to hold", status=a.status), "allocation_id"
+        )
     reason = doc.reason or "held by the OMS"
     if a.status == AllocationStatus.HELD.value:
         if reason not in a.reasons:
@@ -345,7 +363,9 @@ def release_allocation(
 def apply_release(s: Session, allocation_id: str, doc: HoldIn, now: Any) -> dict[str, Any]:
     a = repo.allocation_by_external_id(s, allocation_id, lock=True)
     if a is None:
-        raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+        raise NotFound(
+            msg("no allocation %(allocation_id)s", allocation_id=allocation_id), "allocation_id"
+        )
     if a.status != AllocationStatus.HELD.value:
         return {"result": "released", "detail": f"not held (status {a.status})"}
     resumed = a.held_from or AllocationStatus.ACCEPTED.value

@@ -26,6 +26,7 @@ from app.adapters.db.models_waves import PickBatch, PickerZone, WavePlan
 from app.adapters.db.uow import SessionFactory
 from app.adapters.wave_config import WaveConfig
 from app.domain.allocations import AllocationStatus
+from app.domain.text import N_
 from app.services.clock import Clock, system_clock
 from app.services.outbox import backlog
 from app.services.waves import default_config, measured_rates, person_rates, wave_summary
@@ -57,7 +58,9 @@ def snapshot(
         s = tx.session
         by_status = dict(
             s.execute(
-                select(Allocation.status, func.count(Allocation.id)).group_by(Allocation.status)
+                select(Allocation.status, func.count(Allocation.id))
+                .where(Allocation.practice.is_(False))  # first-shift practice is not work
+                .group_by(Allocation.status)
             ).all()
         )
         live = s.scalars(
@@ -199,18 +202,27 @@ def _stations(s: Session, now: datetime) -> dict[str, dict[str, Any]]:
     open_units = s.scalar(
         select(func.coalesce(func.sum(PickTask.qty - PickTask.picked_qty), 0))
         .join(Wave, Wave.id == PickTask.wave_id)
-        .where(PickTask.status.in_(["open", "active"]), Wave.status == "released")
+        .where(
+            PickTask.status.in_(["open", "active"]),
+            Wave.status == "released",
+            Wave.practice.is_(False),
+        )
     )
     open_tasks = s.scalar(
         select(func.count(PickTask.id))
         .join(Wave, Wave.id == PickTask.wave_id)
-        .where(PickTask.status.in_(["open", "active"]), Wave.status == "released")
+        .where(
+            PickTask.status.in_(["open", "active"]),
+            Wave.status == "released",
+            Wave.practice.is_(False),
+        )
     )
     pack_queue = s.scalar(
         select(func.count(Tote.id))
         .join(Allocation, Allocation.id == Tote.allocation_pk)
         .where(
-            Allocation.status.in_([AllocationStatus.PICKED.value, AllocationStatus.PACKING.value])
+            Allocation.status.in_([AllocationStatus.PICKED.value, AllocationStatus.PACKING.value]),
+            Allocation.practice.is_(False),
         )
     )
     cartons = dict(
@@ -226,22 +238,22 @@ def _stations(s: Session, now: datetime) -> dict[str, dict[str, Any]]:
             "units_last_hour": int(sum(r[2] or 0 for r in pick_rows)),
             "queue": int(open_tasks or 0),
             "queue_units": int(open_units or 0),
-            "queue_label": "tasks open",
+            "queue_label": N_("tasks open"),
         },
         "pack": {
             "units_per_hour": _per_hour(scan_rows("pack", "unit_ok"), now),
             "queue": int(pack_queue or 0),
-            "queue_label": "totes waiting",
+            "queue_label": N_("totes waiting"),
         },
         "weigh": {
             "units_per_hour": _per_hour(scan_rows("weigh", "weight_ok"), now),
             "queue": int(cartons.get("packed", 0)),
-            "queue_label": "cartons waiting",
+            "queue_label": N_("cartons waiting"),
         },
         "ship": {
             "units_per_hour": _per_hour(list(ship_rows), now),
             "queue": int(cartons.get("weighed", 0)),
-            "queue_label": "cartons waiting",
+            "queue_label": N_("cartons waiting"),
         },
     }
 
@@ -350,7 +362,7 @@ def _at_risk(s: Session, now: datetime, cfg: WaveConfig) -> dict[str, Any]:
         )
         .join(AllocationLine, AllocationLine.allocation_pk == Allocation.id)
         .outerjoin(WavePlan, WavePlan.wave_id == Allocation.wave_id)
-        .where(Allocation.status.in_(OPEN))
+        .where(Allocation.status.in_(OPEN), Allocation.practice.is_(False))
         .group_by(
             Allocation.id,
             Allocation.allocation_id,

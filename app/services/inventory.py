@@ -30,6 +30,7 @@ def inventory_page(
                 func.coalesce(func.sum(Stock.allocated), 0),
             )
             .outerjoin(Stock, Stock.sku_id == Sku.id)
+            .where(Sku.practice.is_(False))  # practice items (first shift) are not for sale
             .group_by(Sku.id, Sku.sku)
             .order_by(Sku.sku)
         )

@@ -17,6 +17,7 @@ from app.adapters.db import repositories as repo
 from app.adapters.db.models import Allocation, Carton
 from app.adapters.db.models_ship import ShipLabel, ShipManifest
 from app.adapters.db.uow import SessionFactory
+from app.domain.text import msg
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.shipping import ShipContext, _local_today
@@ -92,7 +93,9 @@ def close_out(
     carrier: str, closed_by: str, uow: SessionFactory, clock: Clock, ctx: ShipContext
 ) -> dict[str, Any]:
     if not any(c.code == carrier for c in ctx.carriers):
-        raise ServiceError(f"Carrier {carrier} is not configured.", "carrier")
+        raise ServiceError(
+            msg("Carrier %(carrier)s is not configured.", carrier=carrier), "carrier"
+        )
     now = clock()
     today = _local_today(ctx, now)
     with uow() as tx:
@@ -104,14 +107,22 @@ def close_out(
         ).first()
         if existing is not None:
             raise Conflict(
-                f"{carrier} was already closed today: manifest {existing.code} "
-                f"({existing.carton_count} cartons). Cartons labelled since go on the next "
-                "pickup day's manifest.",
+                msg(
+                    "%(carrier)s was already closed today: manifest %(code)s "
+                    "(%(carton_count)s cartons). Cartons labelled since go on "
+                    "the next pickup day's manifest.",
+                    carrier=carrier,
+                    code=existing.code,
+                    carton_count=existing.carton_count,
+                ),
                 "carrier",
             )
         labels = _open_labels(s, carrier, today)
         if not labels:
-            raise Conflict(f"No {carrier} cartons are waiting for today's manifest.", "carrier")
+            raise Conflict(
+                msg("No %(carrier)s cartons are waiting for today's manifest.", carrier=carrier),
+                "carrier",
+            )
         manifest = ShipManifest(
             code=f"MF-{carrier}-{today:%Y%m%d}",
             carrier=carrier,
@@ -143,7 +154,7 @@ def _document(code: str, uow: SessionFactory, ctx: ShipContext) -> Manifest:
         s = tx.session
         manifest = s.scalars(select(ShipManifest).where(ShipManifest.code == code)).first()
         if manifest is None:
-            raise NotFound(f"No manifest {code}.", "manifest")
+            raise NotFound(msg("No manifest %(code)s.", code=code), "manifest")
         lines = []
         labels = s.scalars(
             select(ShipLabel).where(ShipLabel.manifest_id == manifest.id).order_by(ShipLabel.id)

@@ -37,6 +37,7 @@ from app.adapters.db.models import Carton
 from app.adapters.db.models_pack import PackPhoto
 from app.adapters.db.uow import SessionFactory
 from app.domain.scanning import ScanKind, parse_scan
+from app.domain.text import msg
 from app.services import packing
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
@@ -56,6 +57,7 @@ NOT_UNITS = frozenset(
         ScanKind.BADGE,
         ScanKind.LOCATION,
         ScanKind.SSCC,
+        ScanKind.CHECK_FAILED,  # a misread tote or location label
     }
 )
 
@@ -136,12 +138,12 @@ def decode(image: Any, run: Callable[..., Any] | None = None) -> list[SeenCode]:
     fn = decoder()
     if fn is None:
         raise ServiceError(
-            "This server cannot read barcodes from a camera. Use a scanner.", "image"
+            msg("This server cannot read barcodes from a camera. Use a scanner."), "image"
         )
     try:
         found = run(fn, image) if run else fn(image)
     except ValueError as exc:  # not an image the decoder can read
-        raise ServiceError(f"unreadable frame: {exc}", "image") from exc
+        raise ServiceError(msg("unreadable frame: %(exc)s", exc=exc), "image") from exc
     return [SeenCode(d.text, d.format, getattr(d, "gtin14", None)) for d in found]
 
 
@@ -207,17 +209,21 @@ class CheckedPhoto:
 
 def check_jpeg(data: bytes) -> CheckedPhoto:
     if len(data) < MIN_PHOTO_BYTES:
-        raise ServiceError("The photo is empty. Take it again.", "photo")
+        raise ServiceError(msg("The photo is empty. Take it again."), "photo")
     if len(data) > MAX_PHOTO_BYTES:
         raise ServiceError(
-            f"The photo is {len(data) // 1000} kB; the most is {MAX_PHOTO_BYTES // 1000} kB.",
+            msg(
+                "The photo is %(value)s kB; the most is %(value2)s kB.",
+                value=len(data) // 1000,
+                value2=MAX_PHOTO_BYTES // 1000,
+            ),
             "photo",
         )
     if not data.startswith(b"\xff\xd8"):
-        raise ServiceError("Photos are stored as JPEG: this is not one.", "photo")
+        raise ServiceError(msg("Photos are stored as JPEG: this is not one."), "photo")
     img = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if img is None:
-        raise ServiceError("That is not a readable JPEG photo.", "photo")
+        raise ServiceError(msg("That is not a readable JPEG photo."), "photo")
     height, width = img.shape[:2]
     return CheckedPhoto(data, int(width), int(height))
 
@@ -254,9 +260,11 @@ def add_photo(
     """Keep a photo of an order's carton. With `carton_code` it belongs to that carton; without
     it to the order's next carton closed (or, once the order is packed, its last carton)."""
     if source not in SOURCES:
-        raise ServiceError(f"source must be one of {', '.join(SOURCES)}", "source")
+        raise ServiceError(
+            msg("source must be one of %(items)s", items=", ".join(SOURCES)), "source"
+        )
     if ctx.photo_dir is None:
-        raise ServiceError("No photo folder is configured for the pack station.", "photo")
+        raise ServiceError(msg("No photo folder is configured for the pack station."), "photo")
     photo = check_jpeg(data)
     now = clock()
     with uow() as tx:
@@ -269,7 +277,9 @@ def add_photo(
                 return _photo_json(s, prev)
         allocation = repo.allocation_by_external_id(s, allocation_id, lock=True)
         if allocation is None:
-            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+            raise NotFound(
+                msg("no allocation %(allocation_id)s", allocation_id=allocation_id), "allocation_id"
+            )
         carton = None
         if carton_code:
             carton = s.scalars(
@@ -277,7 +287,12 @@ def add_photo(
             ).first()
             if carton is None or carton.allocation_pk != allocation.id:
                 raise NotFound(
-                    f"carton {carton_code} is not a carton of {allocation.order_number}", "carton"
+                    msg(
+                        "carton %(carton_code)s is not a carton of %(order_number)s",
+                        carton_code=carton_code,
+                        order_number=allocation.order_number,
+                    ),
+                    "carton",
                 )
         elif not packing._loose(s, allocation):
             # Nothing waiting for a carton: the photo shows the last carton closed.
@@ -336,15 +351,25 @@ def _photo_json(s: Any, row: PackPhoto) -> dict[str, Any]:
 def photo_file(photo_id: int, uow: SessionFactory, ctx: PackContext) -> Path:
     """The photo's file, checked against the SHA-256 recorded when it was taken."""
     if ctx.photo_dir is None:
-        raise NotFound("no pack photo folder", "photo")
+        raise NotFound(msg("no pack photo folder"), "photo")
     with uow() as tx:
         photo = tx.session.get(PackPhoto, photo_id)
         if photo is None:
-            raise NotFound(f"No photo {photo_id}.", "photo")
+            raise NotFound(msg("No photo %(photo_id)s.", photo_id=photo_id), "photo")
         path = (ctx.photo_dir / photo.path).resolve()
         digest = photo.sha256
     if ctx.photo_dir.resolve() not in path.parents or not path.is_file():
-        raise NotFound(f"Photo {photo_id} is missing from {ctx.photo_dir}.", "photo")
+        raise NotFound(
+            msg(
+                "Photo %(photo_id)s is missing from %(photo_dir)s.",
+                photo_id=photo_id,
+                photo_dir=ctx.photo_dir,
+            ),
+            "photo",
+        )
     if hashlib.sha256(path.read_bytes()).hexdigest() != digest:
-        raise Conflict(f"Photo {photo_id} on disk is not the photo that was taken.", "photo")
+        raise Conflict(
+            msg("Photo %(photo_id)s on disk is not the photo that was taken.", photo_id=photo_id),
+            "photo",
+        )
     return path

@@ -37,6 +37,7 @@ from app.adapters.db.models import (
 )
 from app.adapters.db.models_pack import CartonPlan, PackOverride, PackPhoto
 from app.adapters.db.uow import SessionFactory
+from app.adapters.translations import language_for_country, translator
 from app.domain.allocations import AllocationStatus
 from app.domain.carton_choice import (
     CartonChoice,
@@ -62,8 +63,10 @@ from app.domain.packing import (
     verify_unit,
 )
 from app.domain.rating import Carrier
-from app.domain.scanning import ScanKind, parse_scan
+from app.domain.scanning import ScanKind, check_failed_message, parse_scan
+from app.domain.text import msg
 from app.domain.weighing import expected_weight_g
+from app.services import practice_stock
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, OnHold, ServiceError
 from app.services.replies import ScanReply, log_scan, replay
@@ -95,22 +98,31 @@ def _blocked(allocation: Allocation) -> dict[str, str] | None:
     if allocation.status == AllocationStatus.HELD.value:
         return {
             "kind": "on_hold",
-            "message": f"Order {allocation.order_number} is on hold "
-            f"({'; '.join(str(r) for r in allocation.reasons) or 'no reason given'}). "
-            "Do not pack it: put its units on the exceptions shelf.",
+            "message": msg(
+                "Order %(order_number)s is on hold (%(value)s). Do not pack "
+                "it: put its units on the exceptions shelf.",
+                order_number=allocation.order_number,
+                value="; ".join(str(r) for r in allocation.reasons) or msg("no reason given"),
+            ),
         }
     if allocation.cancel_reason or allocation.status == AllocationStatus.CANCELLED.value:
         return {
             "kind": "cancelled",
-            "message": f"Order {allocation.order_number} was cancelled "
-            f"({allocation.cancel_reason or 'by the OMS'}). "
-            "Its units go back to their bins: put them on the put-back shelf.",
+            "message": msg(
+                "Order %(order_number)s was cancelled (%(value)s). Its units "
+                "go back to their bins: put them on the put-back shelf.",
+                order_number=allocation.order_number,
+                value=allocation.cancel_reason or msg("by the OMS"),
+            ),
         }
     if allocation.status not in PACKABLE:
         return {
             "kind": "not_ready",
-            "message": f"Order {allocation.order_number} is {allocation.status}, "
-            "not ready to pack.",
+            "message": msg(
+                "Order %(order_number)s is %(status)s, not ready to pack.",
+                order_number=allocation.order_number,
+                status=allocation.status,
+            ),
         }
     return None
 
@@ -163,10 +175,15 @@ def _tote_allocations(s: Session, code: str) -> list[Allocation]:
 
 def _allocation_for(s: Session, code: str) -> Allocation:
     parsed = parse_scan(code)
+    if parsed.kind is ScanKind.CHECK_FAILED:
+        raise ServiceError(check_failed_message(parsed), "tote")
     if parsed.kind is ScanKind.TOTE:
         found = _tote_allocations(s, parsed.value)
         if not found:
-            raise NotFound(f"Tote {parsed.value} is empty: no order is waiting in it.", "tote")
+            raise NotFound(
+                msg("Tote %(value)s is empty: no order is waiting in it.", value=parsed.value),
+                "tote",
+            )
         allocation = found[0]
     else:
         allocation_or_none = (
@@ -174,7 +191,10 @@ def _allocation_for(s: Session, code: str) -> Allocation:
             or s.scalars(select(Allocation).where(Allocation.order_number == code)).first()
         )
         if allocation_or_none is None:
-            raise NotFound(f"{code} is not a tote, allocation or order number we know.", "tote")
+            raise NotFound(
+                msg("%(code)s is not a tote, allocation or order number we know.", code=code),
+                "tote",
+            )
         allocation = allocation_or_none
     _raise_blocked(allocation, "tote")
     return allocation
@@ -240,7 +260,9 @@ def _units(s: Session, pack_units: Sequence[PackUnit]) -> list[Unit]:
         line = repo.must_get(s, AllocationLine, pu.line_pk)
         sku = s.get(Sku, line.sku_id) if line.sku_id else None
         if sku is None:
-            raise Conflict(f"SKU {line.sku} has no master data: no size to pack by", "sku")
+            raise Conflict(
+                msg("SKU %(sku)s has no master data: no size to pack by", sku=line.sku), "sku"
+            )
         units.append(_unit_of(sku))
     return units
 
@@ -326,7 +348,7 @@ def _recommendation_json(choice: CartonChoice) -> dict[str, Any]:
         }
     )
     if first is None and not choice.unfit:
-        body["why"] = "No catalog carton fits these units: call a supervisor."
+        body["why"] = msg("No catalog carton fits these units: call a supervisor.")
     return body
 
 
@@ -346,8 +368,12 @@ def _notices(lines: Sequence[PackLine]) -> list[dict[str, str]]:
                 {
                     "kind": "missing",
                     "sku": ln.sku,
-                    "message": f"{ln.short} × {ln.sku} missing: short at picking, not in the "
-                    "tote. The slip shows only what ships.",
+                    "message": msg(
+                        "%(short)s × %(sku)s missing: short at picking, not in the "
+                        "tote. The slip shows only what ships.",
+                        short=ln.short,
+                        sku=ln.sku,
+                    ),
                 }
             )
         if ln.cancelled_in_tote:
@@ -355,8 +381,12 @@ def _notices(lines: Sequence[PackLine]) -> list[dict[str, str]]:
                 {
                     "kind": "cancelled_units",
                     "sku": ln.sku,
-                    "message": f"{ln.cancelled_in_tote} × {ln.sku} cancelled: take them out of "
-                    "the tote and put them on the put-back shelf.",
+                    "message": msg(
+                        "%(cancelled_in_tote)s × %(sku)s cancelled: take them out of "
+                        "the tote and put them on the put-back shelf.",
+                        cancelled_in_tote=ln.cancelled_in_tote,
+                        sku=ln.sku,
+                    ),
                 }
             )
     return out
@@ -432,6 +462,7 @@ def _view(s: Session, allocation: Allocation, ctx: PackContext) -> dict[str, Any
         "gift_message": allocation.notes,
         "slip_url": f"/pack/slip/{allocation.allocation_id}.pdf",
         "history_url": f"/pack/history/{allocation.allocation_id}",
+        "practice": allocation.practice,
     }
 
 
@@ -507,7 +538,9 @@ def scan_unit(
         prev = repo.previous_scan(s, client_scan_id)
         allocation = repo.allocation_by_external_id(s, allocation_id, lock=True)
         if allocation is None:
-            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+            raise NotFound(
+                msg("no allocation %(allocation_id)s", allocation_id=allocation_id), "allocation_id"
+            )
         if prev is not None:
             answer = replay(prev)
             answer.data["order"] = _view(s, allocation, ctx)
@@ -525,7 +558,7 @@ def scan_unit(
                 _verified(s, allocation, verdict.line_pk, now)
         log_scan(
             s,
-            station="pack",
+            station=practice_stock.scan_station(allocation, "pack"),
             raw=raw,
             reply=reply,
             now=now,
@@ -563,7 +596,9 @@ def _scan_tote_unit(
         s = tx.session
         found = _tote_allocations(s, code)
         if not found:
-            raise NotFound(f"Tote {code} is empty: no order is waiting in it.", "tote")
+            raise NotFound(
+                msg("Tote %(code)s is empty: no order is waiting in it.", code=code), "tote"
+            )
         for a in found:  # lock them in a fixed order: two stations sorting one tote
             repo.allocation_by_external_id(s, a.allocation_id, lock=True)
         by_id = {a.allocation_id: a for a in found}
@@ -591,7 +626,11 @@ def _scan_tote_unit(
                 verdict_reply = ScanReply(
                     False,
                     blocked.get("kind", "blocked"),
-                    f"Slot {slot_name(i)}: {blocked.get('message', '')}",
+                    msg(
+                        "Slot %(value)s: %(value2)s",
+                        value=slot_name(i),
+                        value2=blocked.get("message", ""),
+                    ),
                 )
                 matched = a
             else:
@@ -606,7 +645,7 @@ def _scan_tote_unit(
             verdict_reply.data["slot"] = sorted_to.slot
         log_scan(
             s,
-            station="pack",
+            station=practice_stock.scan_station(matched, "pack"),
             raw=raw,
             reply=verdict_reply,
             now=now,
@@ -643,7 +682,14 @@ def _carton_type(ctx: PackContext, carton_code: str) -> CartonType:
     carton_type = next((c for c in ctx.cartons if c.code == code), None)
     if carton_type is None:
         known = ", ".join(c.code for c in ctx.cartons)
-        raise ServiceError(f"{carton_code!r} is not a carton type ({known})", "carton_type")
+        raise ServiceError(
+            msg(
+                "%(carton_code)s is not a carton type (%(known)s)",
+                carton_code=repr(carton_code),
+                known=known,
+            ),
+            "carton_type",
+        )
     return carton_type
 
 
@@ -712,11 +758,13 @@ def close_carton(
         s = tx.session
         allocation = repo.allocation_by_external_id(s, allocation_id, lock=True)
         if allocation is None:
-            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+            raise NotFound(
+                msg("no allocation %(allocation_id)s", allocation_id=allocation_id), "allocation_id"
+            )
         _raise_blocked(allocation, "allocation_id")
         loose = _loose(s, allocation)
         if not loose:
-            raise ServiceError("scan the units before closing a carton", "carton_type")
+            raise ServiceError(msg("scan the units before closing a carton"), "carton_type")
         destination = _destination(allocation)
         choice = recommend(_remaining_units(s, allocation), destination, ctx)
         planned = next(
@@ -739,7 +787,12 @@ def close_carton(
         units = _units(s, taken)
         if placements is None:
             raise ServiceError(
-                f"these {len(units)} unit(s) do not fit {carton_type.name} ({code})",
+                msg(
+                    "these %(n_units)s unit(s) do not fit %(name)s (%(code)s)",
+                    n_units=len(units),
+                    name=carton_type.name,
+                    code=code,
+                ),
                 "carton_type",
             )
         recommended_codes = {c.carton.code for c in choice.cartons}
@@ -844,6 +897,7 @@ def close_carton(
             "diagram_url": f"/pack/carton/{carton.code}/diagram.svg",
             "slip_url": f"/pack/slip/{allocation.allocation_id}.pdf",
         }
+        practice_stock.on_carton_closed(s, allocation, carton, now)
         tx.commit()
         return view
 
@@ -891,7 +945,9 @@ def packing_slip_pdf(allocation_id: str, uow: SessionFactory, ship_from: Address
         s = tx.session
         a = repo.allocation_by_external_id(s, allocation_id)
         if a is None:
-            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+            raise NotFound(
+                msg("no allocation %(allocation_id)s", allocation_id=allocation_id), "allocation_id"
+            )
         names = {
             sku.sku: sku.name
             for sku in s.scalars(select(Sku).where(Sku.sku.in_([ln.sku for ln in a.lines])))
@@ -919,7 +975,10 @@ def packing_slip_pdf(allocation_id: str, uow: SessionFactory, ship_from: Address
             ),
             gift_message=a.notes,
         )
-        return render_packing_slip_pdf(slip)
+        # The customer reads the slip: in the ship-to country's language (de/at/ch: German,
+        # nl/be: Dutch, pl: Polish, elsewhere English).
+        language = language_for_country(to.get("country"))
+        return render_packing_slip_pdf(slip, translator(language))
 
 
 def _slip_qty(ln: AllocationLine) -> int:
@@ -933,7 +992,7 @@ def _slip_qty(ln: AllocationLine) -> int:
 def _carton_by_code(s: Session, code: str) -> Carton:
     carton = s.scalars(select(Carton).where(Carton.code == code.strip().upper())).first()
     if carton is None:
-        raise NotFound(f"no carton {code}", "carton")
+        raise NotFound(msg("no carton %(code)s", code=code), "carton")
     return carton
 
 
@@ -981,7 +1040,9 @@ def carton_diagram_svg(carton_code: str, uow: SessionFactory, ctx: PackContext) 
         carton = _carton_by_code(s, carton_code)
         plan = s.scalars(select(CartonPlan).where(CartonPlan.carton_id == carton.id)).first()
         if plan is None:
-            raise NotFound(f"carton {carton.code} has no stored placements", "carton")
+            raise NotFound(
+                msg("carton %(code)s has no stored placements", code=carton.code), "carton"
+            )
         carton_type = next((c for c in ctx.cartons if c.code == carton.carton_type), None)
         inner = (
             carton_type.inner_mm
@@ -1001,11 +1062,13 @@ def order_history(allocation_id: str, uow: SessionFactory) -> dict[str, Any]:
         s = tx.session
         a = repo.allocation_by_external_id(s, allocation_id)
         if a is None:
-            raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+            raise NotFound(
+                msg("no allocation %(allocation_id)s", allocation_id=allocation_id), "allocation_id"
+            )
         events: list[dict[str, Any]] = []
         for log in s.scalars(
             select(ScanLog)
-            .where(ScanLog.allocation_pk == a.id, ScanLog.station == "pack")
+            .where(ScanLog.allocation_pk == a.id, ScanLog.station.in_(["pack", "practice_pack"]))
             .order_by(ScanLog.id)
         ):
             events.append(
@@ -1031,8 +1094,14 @@ def order_history(allocation_id: str, uow: SessionFactory) -> dict[str, Any]:
                     "kind": "carton",
                     "ok": True,
                     "carton": c.code,
-                    "text": f"Carton {c.code} ({c.carton_type}) closed with {units} unit(s), "
-                    f"expected {c.expected_weight_g} g",
+                    "text": msg(
+                        "Carton %(code)s (%(carton_type)s) closed with %(units)s "
+                        "unit(s), expected %(expected_weight_g)s g",
+                        code=c.code,
+                        carton_type=c.carton_type,
+                        units=units,
+                        expected_weight_g=c.expected_weight_g,
+                    ),
                     "by": c.packed_by,
                     "diagram_url": f"/pack/carton/{c.code}/diagram.svg",
                     "label_url": f"/pack/carton/{c.code}/contents.pdf",
@@ -1045,7 +1114,11 @@ def order_history(allocation_id: str, uow: SessionFactory) -> dict[str, Any]:
                         "kind": "weighed",
                         "ok": True,
                         "carton": c.code,
-                        "text": f"Carton {c.code} weighed {c.weight_g} g",
+                        "text": msg(
+                            "Carton %(code)s weighed %(weight_g)s g",
+                            code=c.code,
+                            weight_g=c.weight_g,
+                        ),
                     }
                 )
             if c.shipped_at is not None:
@@ -1055,7 +1128,12 @@ def order_history(allocation_id: str, uow: SessionFactory) -> dict[str, Any]:
                         "kind": "shipped",
                         "ok": True,
                         "carton": c.code,
-                        "text": f"Carton {c.code} shipped: {c.carrier} {c.tracking_number}",
+                        "text": msg(
+                            "Carton %(code)s shipped: %(carrier)s %(tracking_number)s",
+                            code=c.code,
+                            carrier=c.carrier,
+                            tracking_number=c.tracking_number,
+                        ),
                     }
                 )
             if c.status == "voided":
@@ -1065,7 +1143,9 @@ def order_history(allocation_id: str, uow: SessionFactory) -> dict[str, Any]:
                         "kind": "voided",
                         "ok": False,
                         "carton": c.code,
-                        "text": f"Carton {c.code} voided (cancel): its units were unpacked",
+                        "text": msg(
+                            "Carton %(code)s voided (cancel): its units were unpacked", code=c.code
+                        ),
                     }
                 )
         for o in s.scalars(
@@ -1110,8 +1190,12 @@ def order_history(allocation_id: str, uow: SessionFactory) -> dict[str, Any]:
                     "kind": "photo",
                     "ok": True,
                     "carton": photo["carton"],
-                    "text": f"Photo of carton {photo['carton'] or '(not closed yet)'} "
-                    f"({p.source}{', ' + p.camera if p.camera else ''})",
+                    "text": msg(
+                        "Photo of carton %(value)s (%(source)s%(value2)s)",
+                        value=photo["carton"] or msg("(not closed yet)"),
+                        source=p.source,
+                        value2=", " + p.camera if p.camera else "",
+                    ),
                     "by": p.taken_by,
                     "photo_url": photo["url"],
                 }

@@ -38,6 +38,7 @@ from app.domain.b2b import (
 from app.domain.carriers import CarrierError, LabelRequest
 from app.domain.scanning import ScanKind, parse_scan
 from app.domain.sscc import make_gsin
+from app.domain.text import msg
 from app.services import b2b, shipping
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
@@ -57,7 +58,7 @@ PALLET_CODE = re.compile(r"^PAL\d{6,9}$")
 def _gs1(ctx: ShipContext) -> Gs1Config:
     if ctx.gs1 is None:
         raise ServiceError(
-            "No GS1 configuration (config/gs1.toml): pallets and SSCCs need a company prefix.",
+            msg("No GS1 configuration (config/gs1.toml): pallets and SSCCs need a company prefix."),
             "sscc",
         )
     return ctx.gs1
@@ -89,13 +90,17 @@ def _pallet(s: Session, code: str, lock: bool = False) -> Pallet:
     if parsed.kind is ScanKind.SSCC:
         issued = b2b.find_sscc(s, parsed.value)
         if issued is None or issued.pallet_id is None:
-            raise NotFound(f"SSCC {parsed.value} is not one of our pallets.", "pallet")
+            raise NotFound(
+                msg("SSCC %(value)s is not one of our pallets.", value=parsed.value), "pallet"
+            )
         stmt = select(Pallet).where(Pallet.id == issued.pallet_id)
     if lock:
         stmt = stmt.with_for_update()
     pallet = s.scalars(stmt).first()
     if pallet is None:
-        raise NotFound(f"{code} is not a pallet we know. Pallet labels say PAL….", "pallet")
+        raise NotFound(
+            msg("%(code)s is not a pallet we know. Pallet labels say PAL….", code=code), "pallet"
+        )
     return pallet
 
 
@@ -104,11 +109,16 @@ def _carton_by_scan(s: Session, code: str) -> Carton:
     if parsed.kind is ScanKind.SSCC:
         issued = b2b.find_sscc(s, parsed.value)
         if issued is None or issued.carton_pk is None:
-            raise NotFound(f"SSCC {parsed.value} is not one of our cartons.", "carton")
+            raise NotFound(
+                msg("SSCC %(value)s is not one of our cartons.", value=parsed.value), "carton"
+            )
         return repo.must_get(s, Carton, issued.carton_pk)
     carton = s.scalars(select(Carton).where(Carton.code == parsed.value).with_for_update()).first()
     if carton is None:
-        raise NotFound(f"{code} is not a carton we know. Scan the carton label (CT…).", "carton")
+        raise NotFound(
+            msg("%(code)s is not a carton we know. Scan the carton label (CT…).", code=code),
+            "carton",
+        )
     return carton
 
 
@@ -345,10 +355,13 @@ def _check_carton(s: Session, carton: Carton, allocation: Allocation) -> None:
     b2b.require_b2b(allocation, carton.code)
     _check_not_held(s, carton)
     if carton.status == "shipped":
-        raise Conflict(f"Carton {carton.code} has shipped already.", "carton")
+        raise Conflict(msg("Carton %(code)s has shipped already.", code=carton.code), "carton")
     if carton.status != "weighed" or carton.weight_g is None:
         raise Conflict(
-            f"Carton {carton.code} has not passed the weight check: weigh it first.", "carton"
+            msg(
+                "Carton %(code)s has not passed the weight check: weigh it first.", code=carton.code
+            ),
+            "carton",
         )
 
 
@@ -379,7 +392,9 @@ def scan(
             pallet = _pallet(s, text)
             return {
                 "result": "opened",
-                "message": f"Pallet {pallet.code} ({pallet.status}).",
+                "message": msg(
+                    "Pallet %(code)s (%(status)s).", code=pallet.code, status=pallet.status
+                ),
                 "pallet": pallet_view(s, pallet, ctx),
             }
         carton = _carton_by_scan(s, text)
@@ -391,11 +406,16 @@ def scan(
             if current is not None and on.id == current.id:
                 return {
                     "result": "already",
-                    "message": f"{carton.code} is on this pallet already.",
+                    "message": msg("%(code)s is on this pallet already.", code=carton.code),
                     "pallet": pallet_view(s, current, ctx),
                 }
             raise Conflict(
-                f"{carton.code} is on pallet {on.code} ({on.status}): take it off there first.",
+                msg(
+                    "%(code)s is on pallet %(code2)s (%(status)s): take it off there first.",
+                    code=carton.code,
+                    code2=on.code,
+                    status=on.status,
+                ),
                 "carton",
             )
         _check_carton(s, carton, allocation)
@@ -408,8 +428,13 @@ def scan(
             first = _cartons_on(s, current)[0]
             other = repo.must_get(s, Allocation, first.allocation_pk)
             raise Conflict(
-                f"{carton.code} goes to {_who(allocation)}, this pallet to {_who(other)}: "
-                "one consignee per pallet. Start a new pallet for it.",
+                msg(
+                    "%(code)s goes to %(value)s, this pallet to %(value2)s: one "
+                    "consignee per pallet. Start a new pallet for it.",
+                    code=carton.code,
+                    value=_who(allocation),
+                    value2=_who(other),
+                ),
                 "carton",
             )
         current.consignee_key = key
@@ -419,11 +444,17 @@ def scan(
         view = pallet_view(s, current, ctx)
         tx.commit()
         n = len(view["cartons"])
-        head = f"New pallet {current.code}: " if result == "new_pallet" else ""
+        head = msg("New pallet %(code)s: ", code=current.code) if result == "new_pallet" else ""
         count = f"{n} carton" + ("s" if n != 1 else "")
         return {
             "result": result,
-            "message": f"{head}{carton.code} on {current.code} ({count}).",
+            "message": msg(
+                "%(head)s%(code)s on %(code2)s (%(count)s).",
+                head=head,
+                code=carton.code,
+                code2=current.code,
+                count=count,
+            ),
             "pallet": view,
         }
 
@@ -440,7 +471,14 @@ def remove_carton(
         s = tx.session
         pallet = _pallet(s, pallet_code, lock=True)
         if pallet.status != "open":
-            raise Conflict(f"Pallet {pallet.code} is {pallet.status}: reopen it first.", "pallet")
+            raise Conflict(
+                msg(
+                    "Pallet %(code)s is %(status)s: reopen it first.",
+                    code=pallet.code,
+                    status=pallet.status,
+                ),
+                "pallet",
+            )
         carton = _carton_by_scan(s, carton_code)
         placed = s.scalars(
             select(PalletCarton).where(
@@ -448,7 +486,10 @@ def remove_carton(
             )
         ).first()
         if placed is None:
-            raise Conflict(f"{carton.code} is not on pallet {pallet.code}.", "carton")
+            raise Conflict(
+                msg("%(code)s is not on pallet %(code2)s.", code=carton.code, code2=pallet.code),
+                "carton",
+            )
         s.delete(placed)
         s.flush()
         if not _cartons_on(s, pallet):
@@ -478,10 +519,17 @@ def close_pallet(
         s = tx.session
         pallet = _pallet(s, pallet_code, lock=True)
         if pallet.status != "open":
-            raise Conflict(f"Pallet {pallet.code} is {pallet.status} already.", "pallet")
+            raise Conflict(
+                msg(
+                    "Pallet %(code)s is %(status)s already.", code=pallet.code, status=pallet.status
+                ),
+                "pallet",
+            )
         cartons = _cartons_on(s, pallet)
         if not cartons:
-            raise ServiceError(f"Pallet {pallet.code} is empty: scan cartons onto it.", "pallet")
+            raise ServiceError(
+                msg("Pallet %(code)s is empty: scan cartons onto it.", code=pallet.code), "pallet"
+            )
         for c in cartons:
             _check_carton(s, c, repo.must_get(s, Allocation, c.allocation_pk))
         cartons_g = sum(c.weight_g or 0 for c in cartons)
@@ -519,7 +567,14 @@ def reopen_pallet(
         s = tx.session
         pallet = _pallet(s, pallet_code, lock=True)
         if pallet.status != "closed":
-            raise Conflict(f"Pallet {pallet.code} is {pallet.status}: it cannot reopen.", "pallet")
+            raise Conflict(
+                msg(
+                    "Pallet %(code)s is %(status)s: it cannot reopen.",
+                    code=pallet.code,
+                    status=pallet.status,
+                ),
+                "pallet",
+            )
         pallet.status = "open"
         pallet.closed_at = None
         pallet.closed_by = None
@@ -540,7 +595,7 @@ def _print(label: LogisticLabel, station: str | None, ctx: ShipContext) -> dict[
     except printer_io.PrinterError as exc:
         out["error"] = str(exc)
     except ValueError as exc:
-        out["error"] = f"The label cannot be printed as ZPL: {exc}."
+        out["error"] = msg("The label cannot be printed as ZPL: %(exc)s.", exc=exc)
     return out
 
 
@@ -640,7 +695,7 @@ def _service_name(ctx: ShipContext, carrier: str, service: str) -> str:
 def _label_for_sscc(s: Session, sscc: str, ctx: ShipContext) -> LogisticLabel:
     issued = b2b.find_sscc(s, sscc.strip())
     if issued is None:
-        raise NotFound(f"No carton or pallet has SSCC {sscc}.", "sscc")
+        raise NotFound(msg("No carton or pallet has SSCC %(sscc)s.", sscc=sscc), "sscc")
     if issued.pallet_id is not None:
         return _pallet_label(s, repo.must_get(s, Pallet, issued.pallet_id), ctx, issued.sscc)
     assert issued.carton_pk is not None
@@ -676,7 +731,7 @@ def _gsin(s: Session, gs1: Gs1Config) -> str:
     serial = b2b.next_in_sequence(s, gs1.gsin_counter, gs1.bol_serial_first)
     if serial > gs1.bol_serial_last:
         raise Conflict(
-            "The bill of lading range in config/gs1.toml is used up: configure a new one.",
+            msg("The bill of lading range in config/gs1.toml is used up: configure a new one."),
             "bol",
         )
     return make_gsin(gs1.company_prefix, max(serial, gs1.bol_serial_first))
@@ -712,7 +767,7 @@ def ship_pallets(
         raise ServiceError(str(exc), "freight_class") from exc
     codes = list(dict.fromkeys(c.strip() for c in pallet_codes if c and c.strip()))
     if not codes:
-        raise ServiceError("Choose the pallets to ship.", "pallets")
+        raise ServiceError(msg("Choose the pallets to ship."), "pallets")
     now = clock()
     with uow() as tx:
         s = tx.session
@@ -720,11 +775,16 @@ def ship_pallets(
         for p in pallets:
             if p.status != "closed":
                 raise Conflict(
-                    f"Pallet {p.code} is {p.status}: only closed pallets ship.", "pallets"
+                    msg(
+                        "Pallet %(code)s is %(status)s: only closed pallets ship.",
+                        code=p.code,
+                        status=p.status,
+                    ),
+                    "pallets",
                 )
         if len({p.consignee_key for p in pallets}) != 1:
             raise Conflict(
-                "One bill of lading is for one consignee: pick their pallets only.", "pallets"
+                msg("One bill of lading is for one consignee: pick their pallets only."), "pallets"
             )
         cartons = [c for p in pallets for c in _cartons_on(s, p)]
         allocations = _allocations(s, cartons)
@@ -746,8 +806,12 @@ def ship_pallets(
                 ).all()
                 if missing:
                     raise Conflict(
-                        f"Order {a.order_number} ships complete: carton(s) "
-                        f"{', '.join(missing)} are not on these pallets.",
+                        msg(
+                            "Order %(order_number)s ships complete: carton(s) %(items)s "
+                            "are not on these pallets.",
+                            order_number=a.order_number,
+                            items=", ".join(missing),
+                        ),
                         "pallets",
                     )
         # One service for the whole shipment: the recommendation for the heaviest carton.
@@ -757,8 +821,11 @@ def ship_pallets(
         gateway = ctx.gateway(carrier)
         if not gateway.offline:
             raise ServiceError(
-                f"{ctx.carrier_name(carrier)} is booked over the network: pallets ship only "
-                "with carriers whose numbers we issue for now.",
+                msg(
+                    "%(value)s is booked over the network: pallets ship only "
+                    "with carriers whose numbers we issue for now.",
+                    value=ctx.carrier_name(carrier),
+                ),
                 "service",
             )
         plans = {
@@ -845,8 +912,16 @@ def ship_pallets(
                 a.order_number for a in allocations if a.status == AllocationStatus.SHIPPED.value
             ],
             "message": (
-                f"Bill of lading {number}: {len(pallets)} pallet(s), {len(cartons)} carton(s) "
-                f"with {ctx.carrier_name(carrier)} (PRO {pro}). Print it for the driver."
+                msg(
+                    "Bill of lading %(number)s: %(n_pallets)s pallet(s), "
+                    "%(n_cartons)s carton(s) with %(value)s (PRO %(pro)s). Print "
+                    "it for the driver.",
+                    number=number,
+                    n_pallets=len(pallets),
+                    n_cartons=len(cartons),
+                    value=ctx.carrier_name(carrier),
+                    pro=pro,
+                )
             ),
         }
         tx.commit()
@@ -978,5 +1053,5 @@ def bol_pdf(number: str, uow: SessionFactory) -> bytes:
             select(BillOfLading).where(BillOfLading.number == number.strip())
         ).first()
         if bol is None:
-            raise NotFound(f"No bill of lading {number}.", "bol")
+            raise NotFound(msg("No bill of lading %(number)s.", number=number), "bol")
         return render_bill_of_lading_pdf(_bol_document(bol))

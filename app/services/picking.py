@@ -39,6 +39,8 @@ from app.domain.allocations import AllocationStatus
 from app.domain.picking import PickState, ScanContext, ScanOutcome, Step, enter_quantity, step
 from app.domain.routing import Geometry
 from app.domain.scanning import ParsedScan, ScanKind, parse_scan
+from app.domain.text import msg
+from app.services import practice_stock, replenishment
 from app.services.clock import Clock, system_clock
 from app.services.errors import ServiceError
 from app.services.put_back import next_put_back
@@ -276,7 +278,7 @@ def next_task(
     one in route order. Never the same task to two pickers: SKIP LOCKED on PostgreSQL, the
     single writer on SQLite."""
     if not picker:
-        raise ServiceError("sign in with your badge first", "picker")
+        raise ServiceError(msg("sign in with your badge first"), "picker")
     with uow() as tx:
         s = tx.session
         # Units of cancelled orders are in limbo until they are back in a bin: they go first.
@@ -373,9 +375,13 @@ def stop_reply(allocation: Allocation) -> ScanReply | None:
     return ScanReply(
         False,
         "on_hold" if held else "cancelled",
-        f"Stop: order {allocation.order_number} is "
-        f"{'on hold' if held else 'cancelled'} ({why}). "
-        "Take what you picked to the exceptions desk.",
+        msg(
+            "Stop: order %(order_number)s is %(value)s (%(why)s). Take "
+            "what you picked to the exceptions desk.",
+            order_number=allocation.order_number,
+            value=msg("on hold") if held else msg("cancelled"),
+            why=why,
+        ),
     )
 
 
@@ -383,8 +389,12 @@ def reassigned_reply(task: PickTask, location: str) -> ScanReply:
     return ScanReply(
         False,
         "reassigned",
-        f"This task now belongs to {task.picker}. Nothing was recorded for you: "
-        f"put any unit you took for it back in {location}.",
+        msg(
+            "This task now belongs to %(picker)s. Nothing was recorded "
+            "for you: put any unit you took for it back in %(location)s.",
+            picker=task.picker,
+            location=location,
+        ),
     )
 
 
@@ -432,7 +442,11 @@ def _task_action(
         reply = ScanReply(
             False,
             "no_task",
-            f"Task {task_id} no longer exists: its units were cancelled. Ask for the next task.",
+            msg(
+                "Task %(task_id)s no longer exists: its units were "
+                "cancelled. Ask for the next task.",
+                task_id=task_id,
+            ),
         )
         _log(s, raw, reply, now, meta, logged)
         return reply
@@ -440,7 +454,8 @@ def _task_action(
     refused = stop_reply(allocation) or _ownership(s, task, meta.picker)
     reply = refused if refused is not None else action(s, task, allocation, now)
     reply.data["task"] = task_view(s, task)
-    _log(s, raw, reply, now, meta, logged, allocation.id, task.id)
+    station = practice_stock.scan_station(allocation, "pick")
+    _log(s, raw, reply, now, meta, logged, allocation.id, task.id, station)
     return reply
 
 
@@ -459,10 +474,11 @@ def _log(
     parsed: dict[str, Any],
     allocation_pk: int | None = None,
     task_id: int | None = None,
+    station: str = "pick",
 ) -> None:
     log_scan(
         s,
-        station="pick",
+        station=station,
         raw=raw,
         reply=reply,
         now=now,
@@ -546,13 +562,16 @@ def _pick_units(
         ctx.location_id,
         on_hand_delta=-units,
         allocated_delta=-units,
-        reason="pick",
+        reason=practice_stock.ledger_reason(allocation, "pick"),
         reference=allocation.allocation_id,
         actor=meta.picker,
         now=now,
     )
     if not moved:  # the reservation guarantees stock; a failure here is a bug worth stopping on
-        raise ServiceError(f"stock in {ctx.location} does not cover this pick", "task_id")
+        raise ServiceError(
+            msg("stock in %(location)s does not cover this pick", location=ctx.location), "task_id"
+        )
+    replenishment.after_pick(s, ctx.location_id, ctx.sku_id, meta.picker, now)
     if task.reservation_id is not None:
         res = s.get(Reservation, task.reservation_id)
         if res is not None:
@@ -640,6 +659,7 @@ def settle(s: Session, task: PickTask, allocation: Allocation, now: datetime) ->
         wave = repo.must_get(s, Wave, task.wave_id)
         wave.status = "done"
         wave.completed_at = now
+        practice_stock.on_wave_done(s, wave, now)  # a practice wave puts its stock back
     return backordered
 
 
@@ -689,7 +709,10 @@ def reconcile(picker: str, task_ids: list[int], uow: SessionFactory) -> list[dic
                     {
                         "task_id": task_id,
                         "change": "cancelled",
-                        "message": f"Task {task_id} was cancelled: its units are not needed.",
+                        "message": msg(
+                            "Task %(task_id)s was cancelled: its units are not needed.",
+                            task_id=task_id,
+                        ),
                         "task": None,
                     }
                 )
@@ -710,14 +733,31 @@ def _change(
         return stopped.result, stopped.message
     if task.picker not in (None, picker):
         return "reassigned", (
-            f"Order {order} was given to {task.picker} while you were offline. "
-            f"Put what you took for it back in {view['location']}."
+            msg(
+                "Order %(order)s was given to %(picker)s while you were "
+                "offline. Put what you took for it back in %(location)s.",
+                order=order,
+                picker=task.picker,
+                location=view["location"],
+            )
         )
     if task.status == "done":
         if task.qty == 0:
-            return "short", f"Task at {view['location']} ended short: nothing to pick there."
-        return "done", f"Task at {view['location']} is done: {task.picked_qty} in the tote."
+            return "short", msg(
+                "Task at %(location)s ended short: nothing to pick there.",
+                location=view["location"],
+            )
+        return "done", msg(
+            "Task at %(location)s is done: %(picked_qty)s in the tote.",
+            location=view["location"],
+            picked_qty=task.picked_qty,
+        )
     return "unchanged", (
-        f"Task at {view['location']}: {task.picked_qty} of {task.qty} picked, "
-        f"next: {view['stage']}."
+        msg(
+            "Task at %(location)s: %(picked_qty)s of %(qty)s picked, next: %(stage)s.",
+            location=view["location"],
+            picked_qty=task.picked_qty,
+            qty=task.qty,
+            stage=view["stage"],
+        )
     )

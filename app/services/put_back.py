@@ -11,6 +11,7 @@ from app.adapters.db.models import Allocation, PutBackTask, Stock, Tote
 from app.adapters.db.uow import SessionFactory
 from app.domain.put_back import PutBackState, step
 from app.domain.scanning import parse_scan
+from app.domain.text import msg
 from app.services.cancels import finish_if_put_back
 from app.services.clock import Clock
 from app.services.replies import ScanReply, log_scan, replay
@@ -85,7 +86,9 @@ def record_put_back_scan(
             return answer
         parsed = parse_scan(raw)
         if task is None:
-            reply = ScanReply(False, "no_task", f"Put-back task {task_id} does not exist.")
+            reply = ScanReply(
+                False, "no_task", msg("Put-back task %(task_id)s does not exist.", task_id=task_id)
+            )
             log_scan(
                 s,
                 station="pick",
@@ -105,7 +108,10 @@ def record_put_back_scan(
             reply = ScanReply(
                 False,
                 "reassigned",
-                f"This put-back now belongs to {task.picker}. Nothing was recorded for you.",
+                msg(
+                    "This put-back now belongs to %(picker)s. Nothing was recorded for you.",
+                    picker=task.picker,
+                ),
             )
             reply.data["task"] = _view(s, task)
             log_scan(

@@ -21,7 +21,8 @@ def pack_queue(uow: SessionFactory) -> list[dict[str, Any]]:
             .where(
                 Allocation.status.in_(
                     [AllocationStatus.PICKED.value, AllocationStatus.PACKING.value]
-                )
+                ),
+                Allocation.practice.is_(False),  # a practice tote is for its trainee alone
             )
             .order_by(Allocation.ship_by, Allocation.id)
             .limit(LIMIT)

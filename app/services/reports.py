@@ -81,9 +81,11 @@ from app.adapters.db.models_returns import ReturnReceipt, ReturnUnit
 from app.adapters.db.uow import SessionFactory
 from app.domain import metrics as m
 from app.domain.cartons import CartonType, Unit
+from app.domain.first_shift import PRACTICE_KIND
 from app.domain.rating import Carrier
 from app.domain.routing import Geometry
 from app.domain.scanning import normalise_gtin
+from app.domain.text import msg
 from app.services.clock import Clock
 from app.services.errors import NotFound, ServiceError
 
@@ -175,15 +177,9 @@ def load_calendar(path: Path, default_tz: str | None) -> tuple[m.ShiftCalendar, 
 
 
 def geometry_for(layout_path: Path) -> Geometry:
-    """The walkable grid of config/warehouse.toml, as the seed places locations: aisle x at
-    aisle * pitch, bays from the front cross aisle, a back cross aisle past the last bay."""
-    lay = load_layout(layout_path)
-    return Geometry.regular(
-        aisles=lay.aisles,
-        aisle_pitch_mm=lay.aisle_pitch_mm,
-        front_mm=lay.front_cross_aisle_mm,
-        aisle_length_mm=(lay.bays_per_aisle + 1) * lay.bay_pitch_mm,
-    )
+    """The walkable grid of config/warehouse.toml, as the seed places locations: every zone's
+    aisles, the front, middle and back cross aisles (app/domain/layout.py)."""
+    return load_layout(layout_path).geometry()
 
 
 def reader_engine(url: str, writer: Engine | None = None) -> Engine:
@@ -848,10 +844,12 @@ def _scans(
     for picker, wave_id, completed_at, location_id in conn.execute(
         select(PickTask.picker, PickTask.wave_id, _raw(PickTask.completed_at), Stock.location_id)
         .join(Stock, Stock.id == PickTask.stock_id)
+        .join(Location, Location.id == Stock.location_id)
         .where(
             PickTask.completed_at >= start,
             PickTask.completed_at < end,
             PickTask.picker.is_not(None),
+            Location.kind != PRACTICE_KIND,  # first-shift practice is not work
         )
         .order_by(PickTask.completed_at, PickTask.id)
     ):
@@ -1018,7 +1016,8 @@ def _exceptions(
             Stock.sku_id,
         )
         .join(Stock, Stock.id == PickShort.stock_id)
-        .where(PickShort.at >= start, PickShort.at < end)
+        .join(Location, Location.id == Stock.location_id)
+        .where(PickShort.at >= start, PickShort.at < end, Location.kind != PRACTICE_KIND)
     ).all()
     for r in shorts:
         found.append(
@@ -1524,45 +1523,54 @@ def _on_time(conn: Connection, f: Filters, ctx: ReportsContext) -> dict[str, Any
     ]
     total = row({}, conn.execute(select(*measures).where(*where)).one())
     counts = [
-        _col("orders", "Orders shipped", "num"),
-        _col("on_time", "On time", "num"),
-        _col("missed_pickup", "Missed pickup", "num"),
-        _col("late", "After ship-by", "num"),
-        _col("no_promise", "No ship-by", "num"),
-        _col("on_time_pct", "On time %", "pct"),
+        _col("orders", msg("Orders shipped"), "num"),
+        _col("on_time", msg("On time"), "num"),
+        _col("missed_pickup", msg("Missed pickup"), "num"),
+        _col("late", msg("After ship-by"), "num"),
+        _col("no_promise", msg("No ship-by"), "num"),
+        _col("on_time_pct", msg("On time %"), "pct"),
     ]
     series = [
-        {"key": "on_time", "label": "On time", "color": "ok", "drill": {"verdict": "on_time"}},
+        {"key": "on_time", "label": msg("On time"), "color": "ok", "drill": {"verdict": "on_time"}},
         {
             "key": "missed_pickup",
-            "label": "Missed pickup",
+            "label": msg("Missed pickup"),
             "color": "warn",
             "drill": {"verdict": "missed_pickup"},
         },
-        {"key": "late", "label": "After ship-by", "color": "bad", "drill": {"verdict": "late"}},
+        {
+            "key": "late",
+            "label": msg("After ship-by"),
+            "color": "bad",
+            "drill": {"verdict": "late"},
+        },
     ]
     return {
         "summary": [
-            {"label": "On time", "value": total["on_time_pct"], "kind": "pct"},
-            {"label": "Orders shipped", "value": total["orders"], "kind": "num"},
-            {"label": "Missed pickup", "value": total["missed_pickup"], "kind": "num"},
-            {"label": "After ship-by", "value": total["late"], "kind": "num"},
+            {"label": msg("On time"), "value": total["on_time_pct"], "kind": "pct"},
+            {"label": msg("Orders shipped"), "value": total["orders"], "kind": "num"},
+            {"label": msg("Missed pickup"), "value": total["missed_pickup"], "kind": "num"},
+            {"label": msg("After ship-by"), "value": total["late"], "kind": "num"},
         ],
-        "note": "On time: shipped by ship-by and by the carrier's last pickup before it "
-        f"(pickups: {ctx.cutoffs_source}). Orders without ship-by are not counted in the %.",
+        "note": msg(
+            "On time: shipped by ship-by and by the carrier's last "
+            "pickup before it (pickups: %(cutoffs_source)s). Orders "
+            "without ship-by are not counted in the %%.",
+            cutoffs_source=ctx.cutoffs_source,
+        ),
         "tables": [
             {
                 "id": "by_day",
-                "title": "By day",
-                "columns": [_col("day", "Day", "date"), *counts],
+                "title": msg("By day"),
+                "columns": [_col("day", msg("Day"), "date"), *counts],
                 "rows": by_day,
                 "drill": ["day"],
                 "chart": {"type": "bar", "x": "day", "stacked": True, "series": series},
             },
             {
                 "id": "by_carrier",
-                "title": "By carrier",
-                "columns": [_col("carrier", "Carrier"), *counts],
+                "title": msg("By carrier"),
+                "columns": [_col("carrier", msg("Carrier")), *counts],
                 "rows": by_carrier,
                 "drill": ["carrier"],
                 "chart": {"type": "bar", "x": "carrier", "stacked": True, "series": series},
@@ -1667,47 +1675,49 @@ def _cycle_time(conn: Connection, f: Filters, ctx: ReportsContext) -> dict[str, 
     total = stats({}, everything)
     return {
         "summary": [
-            {"label": "Median", "value": total["median"], "kind": "text"},
-            {"label": "90th percentile", "value": total["p90"], "kind": "text"},
-            {"label": "Orders shipped", "value": total["orders"], "kind": "num"},
+            {"label": msg("Median"), "value": total["median"], "kind": "text"},
+            {"label": msg("90th percentile"), "value": total["p90"], "kind": "text"},
+            {"label": msg("Orders shipped"), "value": total["orders"], "kind": "num"},
         ],
-        "note": "From the allocation's arrival to its last carton shipping. Nearest-rank "
-        "percentiles at 1-minute resolution below 2 h, 5 minutes below a day, 30 minutes "
-        "below a week.",
+        "note": msg(
+            "From the allocation's arrival to its last carton shipping. "
+            "Nearest-rank percentiles at 1-minute resolution below 2 h, "
+            "5 minutes below a day, 30 minutes below a week."
+        ),
         "tables": [
             {
                 "id": "by_service_level",
-                "title": "By service level",
+                "title": msg("By service level"),
                 "columns": [
-                    _col("service_level", "Service level"),
-                    _col("orders", "Orders", "num"),
-                    _col("median", "Median"),
-                    _col("p90", "90th percentile"),
-                    _col("median_min", "Median (min)", "num"),
-                    _col("p90_min", "p90 (min)", "num"),
+                    _col("service_level", msg("Service level")),
+                    _col("orders", msg("Orders"), "num"),
+                    _col("median", msg("Median")),
+                    _col("p90", msg("90th percentile")),
+                    _col("median_min", msg("Median (min)"), "num"),
+                    _col("p90_min", msg("p90 (min)"), "num"),
                 ],
                 "rows": levels,
                 "drill": ["service_level"],
                 "chart": {
                     "type": "bar",
                     "x": "service_level",
-                    "unit": "hours",
+                    "unit": msg("hours"),
                     "series": [
-                        {"key": "median_h", "label": "Median (h)", "color": "info"},
-                        {"key": "p90_h", "label": "90th percentile (h)", "color": "warn"},
+                        {"key": "median_h", "label": msg("Median (h)"), "color": "info"},
+                        {"key": "p90_h", "label": msg("90th percentile (h)"), "color": "warn"},
                     ],
                 },
             },
             {
                 "id": "distribution",
-                "title": "Distribution",
-                "columns": [_col("bin", "Cycle time"), _col("orders", "Orders", "num")],
+                "title": msg("Distribution"),
+                "columns": [_col("bin", msg("Cycle time")), _col("orders", msg("Orders"), "num")],
                 "rows": dist,
                 "drill": ["from_min", "to_min"],
                 "chart": {
                     "type": "bar",
                     "x": "bin",
-                    "series": [{"key": "orders", "label": "Orders", "color": "info"}],
+                    "series": [{"key": "orders", "label": msg("Orders"), "color": "info"}],
                 },
             },
         ],
@@ -1830,54 +1840,59 @@ def _accuracy(conn: Connection, f: Filters, ctx: ReportsContext) -> dict[str, An
     return {
         "summary": [
             {
-                "label": "Pick mis-scans per 1,000 units",
+                "label": msg("Pick mis-scans per 1,000 units"),
                 "value": stage_rows[0]["per_1000"],
                 "kind": "dec",
             },
             {
-                "label": "Mis-packs per 1,000 units",
+                "label": msg("Mis-packs per 1,000 units"),
                 "value": stage_rows[1]["per_1000"],
                 "kind": "dec",
             },
             {
-                "label": "Weight failures per 1,000 units",
+                "label": msg("Weight failures per 1,000 units"),
                 "value": stage_rows[2]["per_1000"],
                 "kind": "dec",
             },
-            {"label": "Units picked", "value": picked, "kind": "num"},
+            {"label": msg("Units picked"), "value": picked, "kind": "num"},
         ],
-        "note": "Mis-scans: wrong bin, item, tote or lot, over-picks and expired units scanned "
-        "at pick, per 1,000 units picked (the ledger). Mis-packs and weight failures per 1,000 "
-        "units packed. Errors caught at pack or by weight count against the order's picker as "
-        "escaped.",
+        "note": msg(
+            "Mis-scans: wrong bin, item, tote or lot, over-picks and "
+            "expired units scanned at pick, per 1,000 units picked (the "
+            "ledger). Mis-packs and weight failures per 1,000 units "
+            "packed. Errors caught at pack or by weight count against "
+            "the order's picker as escaped."
+        ),
         "tables": [
             {
                 "id": "by_stage",
-                "title": "By stage",
+                "title": msg("By stage"),
                 "columns": [
-                    _col("what", "Caught"),
-                    _col("errors", "Errors", "num"),
-                    _col("units", "Units", "num"),
-                    _col("per_1000", "Per 1,000 units", "dec"),
+                    _col("what", msg("Caught")),
+                    _col("errors", msg("Errors"), "num"),
+                    _col("units", msg("Units"), "num"),
+                    _col("per_1000", msg("Per 1,000 units"), "dec"),
                 ],
                 "rows": stage_rows,
                 "drill": ["stage"],
                 "chart": {
                     "type": "bar",
                     "x": "what",
-                    "series": [{"key": "per_1000", "label": "Per 1,000 units", "color": "bad"}],
+                    "series": [
+                        {"key": "per_1000", "label": msg("Per 1,000 units"), "color": "bad"}
+                    ],
                 },
             },
             {
                 "id": "by_picker",
-                "title": "By picker",
+                "title": msg("By picker"),
                 "columns": [
-                    _col("picker", "Picker"),
-                    _col("units", "Units picked", "num"),
-                    _col("caught_at_pick", "Caught at pick", "num"),
-                    _col("pick_per_1000", "Per 1,000", "dec"),
-                    _col("escaped", "Escaped to pack/weigh", "num"),
-                    _col("escaped_per_1000", "Escaped per 1,000", "dec"),
+                    _col("picker", msg("Picker")),
+                    _col("units", msg("Units picked"), "num"),
+                    _col("caught_at_pick", msg("Caught at pick"), "num"),
+                    _col("pick_per_1000", msg("Per 1,000"), "dec"),
+                    _col("escaped", msg("Escaped to pack/weigh"), "num"),
+                    _col("escaped_per_1000", msg("Escaped per 1,000"), "dec"),
                 ],
                 "rows": pickers,
                 "drill": ["picker"],
@@ -1888,13 +1903,13 @@ def _accuracy(conn: Connection, f: Filters, ctx: ReportsContext) -> dict[str, An
                     "series": [
                         {
                             "key": "pick_per_1000",
-                            "label": "Caught at pick",
+                            "label": msg("Caught at pick"),
                             "color": "warn",
                             "drill": {"stage": "pick"},
                         },
                         {
                             "key": "escaped_per_1000",
-                            "label": "Escaped",
+                            "label": msg("Escaped"),
                             "color": "bad",
                             "drill": {"stage": "escaped"},
                         },
@@ -1903,25 +1918,25 @@ def _accuracy(conn: Connection, f: Filters, ctx: ReportsContext) -> dict[str, An
             },
             {
                 "id": "by_sku",
-                "title": "By SKU (most errors first)",
+                "title": msg("By SKU (most errors first)"),
                 "columns": [
-                    _col("sku", "SKU"),
-                    _col("units", "Units picked", "num"),
-                    _col("pick", "At pick", "num"),
-                    _col("pack", "At pack", "num"),
-                    _col("weigh", "By weight", "num"),
-                    _col("per_1000", "Per 1,000", "dec"),
+                    _col("sku", msg("SKU")),
+                    _col("units", msg("Units picked"), "num"),
+                    _col("pick", msg("At pick"), "num"),
+                    _col("pack", msg("At pack"), "num"),
+                    _col("weigh", msg("By weight"), "num"),
+                    _col("per_1000", msg("Per 1,000"), "dec"),
                 ],
                 "rows": skus,
                 "drill": ["sku"],
             },
             {
                 "id": "by_cause",
-                "title": "By cause",
+                "title": msg("By cause"),
                 "columns": [
-                    _col("stage", "Stage"),
-                    _col("cause", "Cause"),
-                    _col("errors", "Errors", "num"),
+                    _col("stage", msg("Stage")),
+                    _col("cause", msg("Cause")),
+                    _col("errors", msg("Errors"), "num"),
                 ],
                 "rows": causes,
                 "drill": ["stage", "cause"],
@@ -1993,57 +2008,69 @@ def _productivity(conn: Connection, f: Filters, ctx: ReportsContext) -> dict[str
     )
     return {
         "summary": [
-            {"label": "Pick units per hour", "value": m.units_per_hour(units, secs), "kind": "dec"},
             {
-                "label": "Travel per pick (m)",
+                "label": msg("Pick units per hour"),
+                "value": m.units_per_hour(units, secs),
+                "kind": "dec",
+            },
+            {
+                "label": msg("Travel per pick (m)"),
                 "value": round(travel_mm / picks / 1000, 2) if picks else None,
                 "kind": "dec",
             },
-            {"label": "Units picked", "value": units, "kind": "num"},
-            {"label": "Picking hours", "value": round(secs / 3600, 1), "kind": "dec"},
+            {"label": msg("Units picked"), "value": units, "kind": "num"},
+            {"label": msg("Picking hours"), "value": round(secs / 3600, 1), "kind": "dec"},
         ],
-        "note": f"Working time: gaps between one person's scans at one station, leaving out gaps "
-        f"over {ctx.idle_gap_s // 60} minutes. Travel: the walk from the depot through the bins "
-        "in the order the picks were completed and back, along aisles and cross aisles. "
-        "Carrier and channel do not apply.",
+        "note": msg(
+            "Working time: gaps between one person's scans at one "
+            "station, leaving out gaps over %(value)s minutes. Travel: "
+            "the walk from the depot through the bins in the order the "
+            "picks were completed and back, along aisles and cross "
+            "aisles. Carrier and channel do not apply.",
+            value=ctx.idle_gap_s // 60,
+        ),
         "tables": [
             {
                 "id": "pickers",
-                "title": "Pickers",
+                "title": msg("Pickers"),
                 "columns": [
-                    _col("picker", "Picker"),
-                    _col("units", "Units", "num"),
-                    _col("hours", "Hours", "dec"),
-                    _col("units_per_hour", "Units / hour", "dec"),
-                    _col("picks", "Picks", "num"),
-                    _col("travel_m", "Travel (m)", "dec"),
-                    _col("travel_per_pick_m", "Travel / pick (m)", "dec"),
+                    _col("picker", msg("Picker")),
+                    _col("units", msg("Units"), "num"),
+                    _col("hours", msg("Hours"), "dec"),
+                    _col("units_per_hour", msg("Units / hour"), "dec"),
+                    _col("picks", msg("Picks"), "num"),
+                    _col("travel_m", msg("Travel (m)"), "dec"),
+                    _col("travel_per_pick_m", msg("Travel / pick (m)"), "dec"),
                 ],
                 "rows": pickers,
                 "drill": ["picker"],
                 "chart": {
                     "type": "bar",
                     "x": "picker",
-                    "series": [{"key": "units_per_hour", "label": "Units / hour", "color": "info"}],
+                    "series": [
+                        {"key": "units_per_hour", "label": msg("Units / hour"), "color": "info"}
+                    ],
                 },
             },
             {
                 "id": "stations",
-                "title": "Stations",
+                "title": msg("Stations"),
                 "columns": [
-                    _col("station", "Station"),
-                    _col("device", "Device"),
-                    _col("people", "People", "num"),
-                    _col("units", "Units", "num"),
-                    _col("hours", "Hours", "dec"),
-                    _col("units_per_hour", "Units / hour", "dec"),
+                    _col("station", msg("Station")),
+                    _col("device", msg("Device")),
+                    _col("people", msg("People"), "num"),
+                    _col("units", msg("Units"), "num"),
+                    _col("hours", msg("Hours"), "dec"),
+                    _col("units_per_hour", msg("Units / hour"), "dec"),
                 ],
                 "rows": stations,
                 "drill": ["station", "device_key"],
                 "chart": {
                     "type": "bar",
                     "x": "device",
-                    "series": [{"key": "units_per_hour", "label": "Units / hour", "color": "info"}],
+                    "series": [
+                        {"key": "units_per_hour", "label": msg("Units / hour"), "color": "info"}
+                    ],
                 },
             },
         ],
@@ -2097,47 +2124,50 @@ def _packaging_report(conn: Connection, f: Filters, ctx: ReportsContext) -> dict
     ]
     total = row({}, conn.execute(select(*measures).where(*where)).one())
     cols = [
-        _col("cartons", "Cartons", "num"),
-        _col("utilisation_pct", "Utilisation %", "pct"),
-        _col("billable_kg", "Billable kg", "dec"),
-        _col("largest_billable_kg", "Billable kg in largest carton", "dec"),
-        _col("avoided", "Charge avoided", "money"),
-        _col("avoided_per_carton", "Avoided per carton", "money"),
+        _col("cartons", msg("Cartons"), "num"),
+        _col("utilisation_pct", msg("Utilisation %"), "pct"),
+        _col("billable_kg", msg("Billable kg"), "dec"),
+        _col("largest_billable_kg", msg("Billable kg in largest carton"), "dec"),
+        _col("avoided", msg("Charge avoided"), "money"),
+        _col("avoided_per_carton", msg("Avoided per carton"), "money"),
     ]
     return {
         "summary": [
-            {"label": "Carton utilisation", "value": total["utilisation_pct"], "kind": "pct"},
-            {"label": "Dim-weight charge avoided", "value": total["avoided"], "kind": "money"},
-            {"label": "Cartons shipped", "value": total["cartons"], "kind": "num"},
+            {"label": msg("Carton utilisation"), "value": total["utilisation_pct"], "kind": "pct"},
+            {"label": msg("Dim-weight charge avoided"), "value": total["avoided"], "kind": "money"},
+            {"label": msg("Cartons shipped"), "value": total["cartons"], "kind": "num"},
         ],
-        "note": "Utilisation: the units' volume over the carton's inner volume. Charge avoided: "
-        "the same carrier and service priced (dimensional weight included) in the largest "
-        "catalog carton the contents fit, minus the price in the carton used.",
+        "note": msg(
+            "Utilisation: the units' volume over the carton's inner "
+            "volume. Charge avoided: the same carrier and service priced "
+            "(dimensional weight included) in the largest catalog carton "
+            "the contents fit, minus the price in the carton used."
+        ),
         "tables": [
             {
                 "id": "by_carton_type",
-                "title": "By carton type",
-                "columns": [_col("carton_type", "Carton"), *cols],
+                "title": msg("By carton type"),
+                "columns": [_col("carton_type", msg("Carton")), *cols],
                 "rows": by_type,
                 "drill": ["carton_type"],
                 "chart": {
                     "type": "bar",
                     "x": "carton_type",
                     "series": [
-                        {"key": "utilisation_pct", "label": "Utilisation %", "color": "info"}
+                        {"key": "utilisation_pct", "label": msg("Utilisation %"), "color": "info"}
                     ],
                 },
             },
             {
                 "id": "by_carrier",
-                "title": "By carrier",
-                "columns": [_col("carrier", "Carrier"), *cols],
+                "title": msg("By carrier"),
+                "columns": [_col("carrier", msg("Carrier")), *cols],
                 "rows": by_carrier,
                 "drill": ["carrier"],
                 "chart": {
                     "type": "bar",
                     "x": "carrier",
-                    "series": [{"key": "avoided", "label": "Charge avoided", "color": "ok"}],
+                    "series": [{"key": "avoided", "label": msg("Charge avoided"), "color": "ok"}],
                 },
             },
         ],
@@ -2198,43 +2228,46 @@ def _returns_report(conn: Connection, f: Filters, ctx: ReportsContext) -> dict[s
     ]
     all_grades = grades((k[2], v) for k, v in by.items())
     grade_cols = [
-        _col("resellable", "Resellable", "num"),
-        _col("damaged", "Damaged", "num"),
-        _col("dispose", "Dispose", "num"),
-        _col("ungraded", "Not graded yet", "num"),
+        _col("resellable", msg("Resellable"), "num"),
+        _col("damaged", msg("Damaged"), "num"),
+        _col("dispose", msg("Dispose"), "num"),
+        _col("ungraded", msg("Not graded yet"), "num"),
     ]
     grade_series = [
         {
             "key": "resellable",
-            "label": "Resellable",
+            "label": msg("Resellable"),
             "color": "ok",
             "drill": {"grade": "resellable"},
         },
-        {"key": "damaged", "label": "Damaged", "color": "warn", "drill": {"grade": "damaged"}},
-        {"key": "dispose", "label": "Dispose", "color": "bad", "drill": {"grade": "dispose"}},
-        {"key": "ungraded", "label": "Not graded", "color": "muted", "drill": {"grade": ""}},
+        {"key": "damaged", "label": msg("Damaged"), "color": "warn", "drill": {"grade": "damaged"}},
+        {"key": "dispose", "label": msg("Dispose"), "color": "bad", "drill": {"grade": "dispose"}},
+        {"key": "ungraded", "label": msg("Not graded"), "color": "muted", "drill": {"grade": ""}},
     ]
     return {
         "summary": [
             {
-                "label": "Returns rate",
+                "label": msg("Returns rate"),
                 "value": m.returns_rate_pct(returned, shipped_total),
                 "kind": "pct",
             },
-            {"label": "Units returned", "value": returned, "kind": "num"},
-            {"label": "Units shipped", "value": shipped_total, "kind": "num"},
-            {"label": "Resellable", "value": all_grades.get("resellable", 0), "kind": "num"},
+            {"label": msg("Units returned"), "value": returned, "kind": "num"},
+            {"label": msg("Units shipped"), "value": shipped_total, "kind": "num"},
+            {"label": msg("Resellable"), "value": all_grades.get("resellable", 0), "kind": "num"},
         ],
-        "note": "Rate: units received back per 100 units shipped in the same days. Reason: the "
-        "customer's, from the return authorization; grade: the returns bench's. Zone does not "
-        "apply.",
+        "note": msg(
+            "Rate: units received back per 100 units shipped in the same "
+            "days. Reason: the customer's, from the return "
+            "authorization; grade: the returns bench's. Zone does not "
+            "apply."
+        ),
         "tables": [
             {
                 "id": "by_reason",
-                "title": "By reason",
+                "title": msg("By reason"),
                 "columns": [
-                    _col("reason", "Reason"),
-                    _col("returned", "Units", "num"),
+                    _col("reason", msg("Reason")),
+                    _col("returned", msg("Units"), "num"),
                     *grade_cols,
                 ],
                 "rows": reason_rows,
@@ -2243,12 +2276,12 @@ def _returns_report(conn: Connection, f: Filters, ctx: ReportsContext) -> dict[s
             },
             {
                 "id": "by_sku",
-                "title": "By SKU (most returned first)",
+                "title": msg("By SKU (most returned first)"),
                 "columns": [
-                    _col("sku", "SKU"),
-                    _col("returned", "Returned", "num"),
-                    _col("shipped", "Shipped", "num"),
-                    _col("rate_pct", "Rate %", "pct"),
+                    _col("sku", msg("SKU")),
+                    _col("returned", msg("Returned"), "num"),
+                    _col("shipped", msg("Shipped"), "num"),
+                    _col("rate_pct", msg("Rate %"), "pct"),
                     *grade_cols,
                 ],
                 "rows": sku_rows,
@@ -2310,35 +2343,38 @@ def _exceptions_report(conn: Connection, f: Filters, ctx: ReportsContext) -> dic
             for k in kinds
             if k["kind"] in ("short", "hold", "cancel")
         ],
-        "note": "Short picks: bins with fewer units than expected, by the picker's reason. "
-        "Holds: at intake (credit) and OMS holds seen by the reports (a hold released within "
-        "the refresh interval leaves no trace). Carrier does not apply.",
+        "note": msg(
+            "Short picks: bins with fewer units than expected, by the "
+            "picker's reason. Holds: at intake (credit) and OMS holds "
+            "seen by the reports (a hold released within the refresh "
+            "interval leaves no trace). Carrier does not apply."
+        ),
         "tables": [
             {
                 "id": "by_kind",
-                "title": "By kind",
+                "title": msg("By kind"),
                 "columns": [
-                    _col("what", "Exception"),
-                    _col("events", "Events", "num"),
-                    _col("units", "Units", "num"),
+                    _col("what", msg("Exception")),
+                    _col("events", msg("Events"), "num"),
+                    _col("units", msg("Units"), "num"),
                 ],
                 "rows": kinds,
                 "drill": ["kind"],
                 "chart": {
                     "type": "bar",
                     "x": "what",
-                    "series": [{"key": "events", "label": "Events", "color": "warn"}],
+                    "series": [{"key": "events", "label": msg("Events"), "color": "warn"}],
                 },
             },
             {
                 "id": "by_cause",
-                "title": "By cause",
+                "title": msg("By cause"),
                 "columns": [
-                    _col("what", "Exception"),
-                    _col("cause", "Cause"),
-                    _col("events", "Events", "num"),
-                    _col("units", "Units", "num"),
-                    _col("orders", "Orders", "num"),
+                    _col("what", msg("Exception")),
+                    _col("cause", msg("Cause")),
+                    _col("events", msg("Events"), "num"),
+                    _col("units", msg("Units"), "num"),
+                    _col("orders", msg("Orders"), "num"),
                 ],
                 "rows": causes,
                 "drill": ["kind", "cause"],
@@ -2437,17 +2473,17 @@ def _window(f: Filters, ctx: ReportsContext) -> tuple[datetime, datetime]:
 
 
 ORDER_COLUMNS = [
-    _col("order_number", "Order"),
-    _col("allocation_id", "Allocation"),
-    _col("carrier", "Carrier"),
-    _col("service_level", "Service level"),
-    _col("channel", "Channel"),
-    _col("received_at", "Received", "time"),
-    _col("ship_by", "Ship by", "time"),
-    _col("deadline_at", "Last pickup", "time"),
-    _col("shipped_at", "Shipped", "time"),
-    _col("verdict", "Verdict"),
-    _col("cycle", "Cycle time"),
+    _col("order_number", msg("Order")),
+    _col("allocation_id", msg("Allocation")),
+    _col("carrier", msg("Carrier")),
+    _col("service_level", msg("Service level")),
+    _col("channel", msg("Channel")),
+    _col("received_at", msg("Received"), "time"),
+    _col("ship_by", msg("Ship by"), "time"),
+    _col("deadline_at", msg("Last pickup"), "time"),
+    _col("shipped_at", msg("Shipped"), "time"),
+    _col("verdict", msg("Verdict")),
+    _col("cycle", msg("Cycle time")),
 ]
 
 
@@ -2511,7 +2547,7 @@ def _drill_orders(
     if "to_min" in p:
         clauses.append(OF.cycle_bucket < int(p["to_min"]))
     rows, total = _order_rows(conn, clauses, limit)
-    return {"title": "Orders", "columns": ORDER_COLUMNS, "rows": rows, "total": total}
+    return {"title": msg("Orders"), "columns": ORDER_COLUMNS, "rows": rows, "total": total}
 
 
 def _drill_accuracy(
@@ -2575,17 +2611,17 @@ def _drill_accuracy(
         for r in found
     ]
     return {
-        "title": "Scans that caught an error",
+        "title": msg("Scans that caught an error"),
         "columns": [
-            _col("at", "When", "time"),
-            _col("order_number", "Order"),
-            _col("stage", "Stage"),
-            _col("cause", "Result"),
-            _col("actor", "Scanned by"),
-            _col("picker", "Picked by"),
-            _col("sku", "SKU"),
-            _col("raw", "Scanned"),
-            _col("detail", "Message"),
+            _col("at", msg("When"), "time"),
+            _col("order_number", msg("Order")),
+            _col("stage", msg("Stage")),
+            _col("cause", msg("Result")),
+            _col("actor", msg("Scanned by")),
+            _col("picker", msg("Picked by")),
+            _col("sku", msg("SKU")),
+            _col("raw", msg("Scanned")),
+            _col("detail", msg("Message")),
         ],
         "rows": rows,
         "total": total,
@@ -2643,15 +2679,15 @@ def _drill_productivity(
         if len(rows) >= limit:
             break
     return {
-        "title": "Scans (latest first)",
+        "title": msg("Scans (latest first)"),
         "columns": [
-            _col("at", "When", "time"),
-            _col("order_number", "Order"),
-            _col("station", "Station"),
-            _col("device", "Device"),
-            _col("actor", "Who"),
-            _col("raw", "Scanned"),
-            _col("result", "Result"),
+            _col("at", msg("When"), "time"),
+            _col("order_number", msg("Order")),
+            _col("station", msg("Station")),
+            _col("device", msg("Device")),
+            _col("actor", msg("Who")),
+            _col("raw", msg("Scanned")),
+            _col("result", msg("Result")),
         ],
         "rows": rows,
         "total": None,
@@ -2690,19 +2726,19 @@ def _drill_packaging(
         )
     ]
     return {
-        "title": "Cartons",
+        "title": msg("Cartons"),
         "columns": [
-            _col("carton", "Carton"),
-            _col("order_number", "Order"),
-            _col("carton_type", "Type"),
-            _col("carrier", "Carrier"),
-            _col("units", "Units", "num"),
-            _col("weight_g", "Weight (g)", "num"),
-            _col("utilisation_pct", "Utilisation %", "pct"),
-            _col("billable_g", "Billable (g)", "num"),
-            _col("largest_type", "Largest fitting"),
-            _col("largest_billable_g", "Billable there (g)", "num"),
-            _col("avoided", "Avoided", "money"),
+            _col("carton", msg("Carton")),
+            _col("order_number", msg("Order")),
+            _col("carton_type", msg("Type")),
+            _col("carrier", msg("Carrier")),
+            _col("units", msg("Units"), "num"),
+            _col("weight_g", msg("Weight (g)"), "num"),
+            _col("utilisation_pct", msg("Utilisation %"), "pct"),
+            _col("billable_g", msg("Billable (g)"), "num"),
+            _col("largest_type", msg("Largest fitting")),
+            _col("largest_billable_g", msg("Billable there (g)"), "num"),
+            _col("avoided", msg("Avoided"), "money"),
         ],
         "rows": rows,
         "total": total,
@@ -2740,15 +2776,15 @@ def _drill_returns(
         )
     ]
     return {
-        "title": "Returned units",
+        "title": msg("Returned units"),
         "columns": [
-            _col("received_at", "Received", "time"),
-            _col("order_number", "Order"),
-            _col("sku", "SKU"),
-            _col("reason", "Customer's reason"),
-            _col("grade", "Grade"),
-            _col("grade_reason", "Grader's reason"),
-            _col("carrier", "Carrier"),
+            _col("received_at", msg("Received"), "time"),
+            _col("order_number", msg("Order")),
+            _col("sku", msg("SKU")),
+            _col("reason", msg("Customer's reason")),
+            _col("grade", msg("Grade")),
+            _col("grade_reason", msg("Grader's reason")),
+            _col("carrier", msg("Carrier")),
         ],
         "rows": rows,
         "total": total,
@@ -2782,15 +2818,15 @@ def _drill_exceptions(
         )
     ]
     return {
-        "title": "Exceptions",
+        "title": msg("Exceptions"),
         "columns": [
-            _col("at", "When", "time"),
-            _col("order_number", "Order"),
-            _col("kind", "Kind"),
-            _col("cause", "Cause"),
-            _col("units", "Units", "num"),
-            _col("sku", "SKU"),
-            _col("actor", "Who"),
+            _col("at", msg("When"), "time"),
+            _col("order_number", msg("Order")),
+            _col("kind", msg("Kind")),
+            _col("cause", msg("Cause")),
+            _col("units", msg("Units"), "num"),
+            _col("sku", msg("SKU")),
+            _col("actor", msg("Who")),
         ],
         "rows": rows,
         "total": total,
@@ -2899,13 +2935,13 @@ def order_detail(allocation_pk: int, ctx: ReportsContext) -> dict[str, Any]:
         "cartons": cartons,
         "scans": scans,
         "scan_columns": [
-            _col("at", "When", "time"),
-            _col("station", "Station"),
-            _col("device", "Device"),
-            _col("actor", "Who"),
-            _col("raw", "Scanned"),
-            _col("result", "Result"),
-            _col("detail", "Message"),
+            _col("at", msg("When"), "time"),
+            _col("station", msg("Station")),
+            _col("device", msg("Device")),
+            _col("actor", msg("Who")),
+            _col("raw", msg("Scanned")),
+            _col("result", msg("Result")),
+            _col("detail", msg("Message")),
         ],
     }
 

@@ -58,7 +58,8 @@ from app.domain.returns import (
     UnitFlag,
     UnitStatus,
 )
-from app.domain.scanning import ScanKind, parse_scan
+from app.domain.scanning import ScanKind, check_failed_message, parse_scan
+from app.domain.text import msg
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.replies import ScanReply, log_scan
@@ -208,7 +209,9 @@ def receive(
     into the review queue when `review` is set; otherwise the answer says so."""
     code = code.strip()
     if not code:
-        raise ServiceError("Scan the RMA, order number, tracking number or return label.", "code")
+        raise ServiceError(
+            msg("Scan the RMA, order number, tracking number or return label."), "code"
+        )
     now = clock()
     with uow() as tx:
         s = tx.session
@@ -222,8 +225,11 @@ def receive(
             if not review:
                 where = f"order {order}" if order else code
                 raise NoAuthorization(
-                    f"No open return authorization for {where}. Receive it into the review "
-                    "queue (scan CMD-REVIEW) or set it aside.",
+                    msg(
+                        "No open return authorization for %(where)s. Receive it into "
+                        "the review queue (scan CMD-REVIEW) or set it aside.",
+                        where=where,
+                    ),
                     code,
                     order,
                 )
@@ -248,16 +254,20 @@ def _receipt_for_rma(
         done = s.scalars(
             select(ReturnReceipt).where(ReturnReceipt.rma_pk == rma.id).order_by(ReturnReceipt.id)
         ).first()
-        raise Conflict(
-            f"{rma.rma_id} was already received"
-            + (
-                f" ({done.code}, {done.closed_at:%Y-%m-%d %H:%M})."
-                if done and done.closed_at
-                else "."
+        if done and done.closed_at:
+            already = msg(
+                "%(rma)s was already received (%(code)s, %(closed_at)s). "
+                "A second parcel needs its own authorization.",
+                rma=rma.rma_id,
+                code=done.code,
+                closed_at=format(done.closed_at, "%Y-%m-%d %H:%M"),
             )
-            + " A second parcel needs its own authorization.",
-            "code",
-        )
+        else:
+            already = msg(
+                "%(rma)s was already received. A second parcel needs its own authorization.",
+                rma=rma.rma_id,
+            )
+        raise Conflict(already, "code")
     existing = s.scalars(
         select(ReturnReceipt).where(
             ReturnReceipt.rma_pk == rma.id, ReturnReceipt.status == ReceiptStatus.OPEN.value
@@ -322,7 +332,7 @@ def _receipt(s: Session, code: str, lock: bool = False) -> ReturnReceipt:
         stmt = stmt.with_for_update()
     receipt = s.scalars(stmt).first()
     if receipt is None:
-        raise NotFound(f"No return receipt {code}.", "receipt")
+        raise NotFound(msg("No return receipt %(code)s.", code=code), "receipt")
     return receipt
 
 
@@ -392,45 +402,62 @@ def _route(
 ) -> ScanReply:
     if receipt.status == ReceiptStatus.CLOSED.value:
         return ScanReply(
-            False, "receipt_closed", f"Return {receipt.code} is closed. Scan the next parcel."
+            False,
+            "receipt_closed",
+            msg("Return %(code)s is closed. Scan the next parcel.", code=receipt.code),
         )
     current = _current(receipt)
     if unit_id is not None and (current is None or current.id != unit_id):
         return ScanReply(
-            False, "stale", "That unit is already done here (another screen?). Look again."
+            False, "stale", msg("That unit is already done here (another screen?). Look again.")
         )
     command = rules.parse_command(raw)
     if isinstance(command, rules.Reason):
         if current is None or current.status != UnitStatus.SCANNED.value:
-            return ScanReply(False, "nothing_to_grade", "Scan an item first, then grade it.")
+            return ScanReply(False, "nothing_to_grade", msg("Scan an item first, then grade it."))
         return _grade(s, receipt, current, command, actor, now, ctx)
     if command is Command.CLOSE:
         return _close(s, receipt, actor, now)
     if command is Command.PHOTO:
-        return ScanReply(True, "photo", "Take the photo with the camera button.")
+        return ScanReply(True, "photo", msg("Take the photo with the camera button."))
     if command is Command.REVIEW:
-        return ScanReply(False, "not_now", "This parcel is already being received.")
+        return ScanReply(False, "not_now", msg("This parcel is already being received."))
+    if parsed.kind is ScanKind.CHECK_FAILED:
+        return ScanReply(False, "check_failed", check_failed_message(parsed))
     if parsed.kind is ScanKind.LOCATION:
         if current is None or current.status != UnitStatus.AWAITING_PUT_AWAY.value:
             return ScanReply(
-                False, "unexpected_location", "No unit is waiting for a bin. Scan an item."
+                False, "unexpected_location", msg("No unit is waiting for a bin. Scan an item.")
             )
         return _put_away(s, receipt, current, parsed.value, actor, now, ctx)
     if current is not None and current.status == UnitStatus.AWAITING_PUT_AWAY.value:
         return ScanReply(
             False,
             "put_away_first",
-            f"Put {current.sku} away first: scan the bin {current.suggested_location}.",
+            msg(
+                "Put %(sku)s away first: scan the bin %(suggested_location)s.",
+                sku=current.sku,
+                suggested_location=current.suggested_location,
+            ),
         )
     if current is not None:
         return ScanReply(
             False,
             "grade_first",
-            f"Grade the {current.sku or 'unknown item'} first: choose a reason.",
+            msg(
+                "Grade the %(value)s first: choose a reason.",
+                value=current.sku or msg("unknown item"),
+            ),
         )
     if parsed.kind not in (ScanKind.ITEM, ScanKind.OTHER):
         return ScanReply(
-            False, "not_an_item", f"{parsed.value} is a {parsed.kind.value}, not an item."
+            False,
+            "not_an_item",
+            msg(
+                "%(value)s is a %(value2)s, not an item.",
+                value=parsed.value,
+                value2=parsed.kind.value,
+            ),
         )
     return _new_unit(s, receipt, raw, parsed, actor, now)
 
@@ -459,8 +486,13 @@ def _new_unit(
         return ScanReply(
             False,
             "other_parcel",
-            f"{raw.strip()} is a parcel, not an item. Close {receipt.code} first "
-            f"({Command.CLOSE.value}), then scan the next parcel.",
+            msg(
+                "%(value)s is a parcel, not an item. Close %(code)s first "
+                "(%(value2)s), then scan the next parcel.",
+                value=raw.strip(),
+                code=receipt.code,
+                value2=Command.CLOSE.value,
+            ),
         )
     accepted_before = sum(
         1 for u in receipt.units if sku is not None and u.sku_id == sku.id and u.flag is None
@@ -487,7 +519,9 @@ def _new_unit(
     s.add(unit)
     receipt.units.append(unit)
     s.flush()
-    ask = "Photograph it, then grade it." if match.flag else "Grade it (photo if damaged)."
+    ask = (
+        msg("Photograph it, then grade it.") if match.flag else msg("Grade it (photo if damaged).")
+    )
     reply = ScanReply(True, match.flag.value if match.flag else "item_ok", f"{match.message} {ask}")
     reply.data["unit_id"] = unit.id
     return reply
@@ -508,7 +542,7 @@ def _grade(
         return ScanReply(
             False,
             "photo_required",
-            f"Take a photo first: {why} need one for the refund decision.",
+            msg("Take a photo first: %(why)s need one for the refund decision.", why=why),
         )
     unit.grade = reason.grade.value
     unit.reason_code = reason.code
@@ -560,7 +594,7 @@ def _dispose(
             now=now,
         )
         if not moved:
-            raise ServiceError(f"could not book the unit into {code}", "code")
+            raise ServiceError(msg("could not book the unit into %(code)s", code=code), "code")
         _finish(unit, code, stock.id, actor, now)
         if status is UnitStatus.QUARANTINED:
             return f"put it in quarantine {code}."
@@ -677,7 +711,7 @@ def _put_away(
         actor=actor,
         now=now,
     ):
-        raise ServiceError(f"could not book the unit into {loc.code}", "code")
+        raise ServiceError(msg("could not book the unit into %(code)s", code=loc.code), "code")
     unit.status = UnitStatus.RESTOCKED.value
     _finish(unit, loc.code, stock.id, actor, now)
     reply = ScanReply(True, verdict.outcome.value, verdict.message)
@@ -697,7 +731,9 @@ def close(
         receipt = _receipt(s, receipt_code, lock=True)
         if receipt.status == ReceiptStatus.CLOSED.value:
             return (
-                ScanReply(True, "closed", f"Return {receipt.code} was already closed."),
+                ScanReply(
+                    True, "closed", msg("Return %(code)s was already closed.", code=receipt.code)
+                ),
                 _view(s, receipt, ctx),
             )
         reply = _close(s, receipt, actor, now)
@@ -708,9 +744,9 @@ def close(
 
 
 _PROBLEMS = {
-    CloseProblem.NOTHING_RECEIVED: "Nothing scanned yet: scan each item in the parcel.",
-    CloseProblem.UNGRADED: "Grade the last item first.",
-    CloseProblem.NOT_PUT_AWAY: "Put the resellable unit away first: scan its bin.",
+    CloseProblem.NOTHING_RECEIVED: msg("Nothing scanned yet: scan each item in the parcel."),
+    CloseProblem.UNGRADED: msg("Grade the last item first."),
+    CloseProblem.NOT_PUT_AWAY: msg("Put the resellable unit away first: scan its bin."),
 }
 
 
@@ -722,8 +758,11 @@ def _close(s: Session, receipt: ReturnReceipt, actor: str, now: datetime) -> Sca
         return ScanReply(
             True,
             "parked",
-            f"{receipt.code} waits in the review queue: its units stay on the returns shelf "
-            "until a supervisor links an authorization.",
+            msg(
+                "%(code)s waits in the review queue: its units stay on the "
+                "returns shelf until a supervisor links an authorization.",
+                code=receipt.code,
+            ),
         )
     rma = repo.must_get(s, ReturnAuthorization, receipt.rma_pk) if receipt.rma_pk else None
     assert rma is not None
@@ -745,8 +784,13 @@ def _close(s: Session, receipt: ReturnReceipt, actor: str, now: datetime) -> Sca
     return ScanReply(
         True,
         "closed",
-        f"Return {rma.rma_id} closed: {len(receipt.units)} unit(s), {restocked} back in stock. "
-        "Reported for the refund.",
+        msg(
+            "Return %(rma_id)s closed: %(n_units)s unit(s), "
+            "%(restocked)s back in stock. Reported for the refund.",
+            rma_id=rma.rma_id,
+            n_units=len(receipt.units),
+            restocked=restocked,
+        ),
     )
 
 
@@ -795,10 +839,14 @@ class CheckedPhoto:
 
 def check_photo(data: bytes) -> CheckedPhoto:
     if len(data) < MIN_PHOTO_BYTES:
-        raise ServiceError("The photo is empty. Take it again.", "photo")
+        raise ServiceError(msg("The photo is empty. Take it again."), "photo")
     if len(data) > MAX_PHOTO_BYTES:
         raise ServiceError(
-            f"The photo is {len(data) // 1000} kB; the most is {MAX_PHOTO_BYTES // 1000} kB.",
+            msg(
+                "The photo is %(value)s kB; the most is %(value2)s kB.",
+                value=len(data) // 1000,
+                value2=MAX_PHOTO_BYTES // 1000,
+            ),
             "photo",
         )
     try:
@@ -807,9 +855,9 @@ def check_photo(data: bytes) -> CheckedPhoto:
             width, height = img.size
             img.verify()
     except (UnidentifiedImageError, OSError, SyntaxError) as exc:
-        raise ServiceError("That is not a readable JPEG photo.", "photo") from exc
+        raise ServiceError(msg("That is not a readable JPEG photo."), "photo") from exc
     if fmt != "JPEG":
-        raise ServiceError(f"Photos are stored as JPEG, not {fmt}.", "photo")
+        raise ServiceError(msg("Photos are stored as JPEG, not %(fmt)s.", fmt=fmt), "photo")
     return CheckedPhoto(data, width, height)
 
 
@@ -826,7 +874,7 @@ def add_photo(
 ) -> dict[str, Any]:
     photo = check_photo(data)
     if source not in ("camera", "file"):
-        raise ServiceError("source must be camera or file", "source")
+        raise ServiceError(msg("source must be camera or file"), "source")
     now = clock()
     with uow() as tx:
         s = tx.session
@@ -839,11 +887,11 @@ def add_photo(
                 return _view(s, unit.receipt, ctx)
         unit_or_none = s.get(ReturnUnit, unit_id)
         if unit_or_none is None:
-            raise NotFound(f"No returned unit {unit_id}.", "unit_id")
+            raise NotFound(msg("No returned unit %(unit_id)s.", unit_id=unit_id), "unit_id")
         unit = unit_or_none
         receipt = _receipt(s, unit.receipt.code, lock=True)
         if receipt.status == ReceiptStatus.CLOSED.value:
-            raise Conflict(f"Return {receipt.code} is closed.", "unit_id")
+            raise Conflict(msg("Return %(code)s is closed.", code=receipt.code), "unit_id")
         digest = hashlib.sha256(photo.data).hexdigest()
         relative = f"{receipt.code}/{unit.seq:03d}-{uuid.uuid4().hex[:12]}.jpg"
         target = ctx.photo_dir / relative
@@ -889,14 +937,24 @@ def photo_file(
     with uow() as tx:
         photo = tx.session.get(ReturnPhoto, photo_id)
         if photo is None:
-            raise NotFound(f"No photo {photo_id}.", "photo")
+            raise NotFound(msg("No photo %(photo_id)s.", photo_id=photo_id), "photo")
         if rma_id is not None:
             receipt = repo.must_get(tx.session, ReturnReceipt, photo.receipt_id)
             if receipt.rma_id != rma_id:
-                raise NotFound(f"No photo {photo_id} for {rma_id}.", "photo")
+                raise NotFound(
+                    msg("No photo %(photo_id)s for %(rma_id)s.", photo_id=photo_id, rma_id=rma_id),
+                    "photo",
+                )
         path = (ctx.photo_dir / photo.path).resolve()
     if ctx.photo_dir.resolve() not in path.parents or not path.is_file():
-        raise NotFound(f"Photo {photo_id} is missing from {ctx.photo_dir}.", "photo")
+        raise NotFound(
+            msg(
+                "Photo %(photo_id)s is missing from %(photo_dir)s.",
+                photo_id=photo_id,
+                photo_dir=ctx.photo_dir,
+            ),
+            "photo",
+        )
     return path
 
 
@@ -911,12 +969,12 @@ def remove_unit(
         s = tx.session
         unit = s.get(ReturnUnit, unit_id)
         if unit is None:
-            raise NotFound(f"No returned unit {unit_id}.", "unit_id")
+            raise NotFound(msg("No returned unit %(unit_id)s.", unit_id=unit_id), "unit_id")
         receipt = _receipt(s, unit.receipt.code, lock=True)
         if unit.status != UnitStatus.SCANNED.value:
-            raise Conflict("Only an item not yet graded can be removed.", "unit_id")
+            raise Conflict(msg("Only an item not yet graded can be removed."), "unit_id")
         if unit.seq != len(receipt.units):
-            raise Conflict("Only the last scanned item can be removed.", "unit_id")
+            raise Conflict(msg("Only the last scanned item can be removed."), "unit_id")
         files = [ctx.photo_dir / p.path for p in unit.photos]
         for photo in list(unit.photos):
             s.delete(photo)
@@ -943,17 +1001,28 @@ def resolve_review(
         s = tx.session
         user = s.scalars(select(User).where(User.badge == actor)).first()
         if user is None or not rules.may_resolve_review(user.role):
-            raise ServiceError("Only a supervisor can authorize a parcel in review.", "badge")
+            raise ServiceError(msg("Only a supervisor can authorize a parcel in review."), "badge")
         receipt = _receipt(s, receipt_code, lock=True)
         if receipt.status != ReceiptStatus.REVIEW.value:
-            raise Conflict(f"{receipt.code} is not in the review queue.", "receipt")
+            raise Conflict(
+                msg("%(code)s is not in the review queue.", code=receipt.code), "receipt"
+            )
         rma = s.scalars(
             select(ReturnAuthorization).where(ReturnAuthorization.rma_id == rma_id.strip())
         ).first()
         if rma is None:
-            raise NotFound(f"No return authorization {rma_id} from the OMS yet.", "rma_id")
+            raise NotFound(
+                msg("No return authorization %(rma_id)s from the OMS yet.", rma_id=rma_id), "rma_id"
+            )
         if rma.status != RMA_AUTHORIZED:
-            raise Conflict(f"{rma.rma_id} is {rma.status}: it has its own parcel.", "rma_id")
+            raise Conflict(
+                msg(
+                    "%(rma_id)s is %(status)s: it has its own parcel.",
+                    rma_id=rma.rma_id,
+                    status=rma.status,
+                ),
+                "rma_id",
+            )
         allocation = (
             s.get(Allocation, receipt.allocation_pk)
             if receipt.allocation_pk
@@ -994,7 +1063,12 @@ def resolve_review(
                     actor=actor,
                     now=now,
                 ):
-                    raise ServiceError(f"the held unit is no longer in {unit.location_code}")
+                    raise ServiceError(
+                        msg(
+                            "the held unit is no longer in %(location_code)s",
+                            location_code=unit.location_code,
+                        )
+                    )
                 unit.location_code = None
                 unit.stock_id = None
                 grade = Grade(unit.grade or Grade.DISPOSE.value)
@@ -1167,15 +1241,19 @@ def _issue_label(
     carrier = by_code.get(carton.carrier or "") if carton else None
     carrier = carrier or (ship.carriers[0] if ship.carriers else None)
     if carrier is None:
-        raise Conflict("No carrier is configured for return labels.", "carrier")
+        raise Conflict(msg("No carrier is configured for return labels."), "carrier")
     service = rules.return_service([(svc.code, svc.level) for svc in carrier.services])
     if service is None:
-        raise Conflict(f"{carrier.name} has no service for a return label.", "carrier")
+        raise Conflict(
+            msg("%(name)s has no service for a return label.", name=carrier.name), "carrier"
+        )
     gateway = ship.gateway(carrier.code)
     if not getattr(gateway, "offline", False):
         # Buying from a carrier's API inside our transaction could leave a bought label
         # without a record: real carriers' return labels are not wired yet.
-        raise Conflict(f"Return labels from {carrier.name} are not supported yet.", "carrier")
+        raise Conflict(
+            msg("Return labels from %(name)s are not supported yet.", name=carrier.name), "carrier"
+        )
     weight_g = carton.weight_g or carton.expected_weight_g if carton else None
     bought = gateway.buy_label(
         LabelRequest(
@@ -1216,7 +1294,7 @@ def return_label(
     """The prepaid return label of an RMA as PDF or ZPL; its tracking number is issued on
     the first request and kept, so every later request prints the same label."""
     if fmt not in ("pdf", "zpl"):
-        raise ServiceError("a return label is pdf or zpl", "format")
+        raise ServiceError(msg("a return label is pdf or zpl"), "format")
     now = clock()
     with uow() as tx:
         s = tx.session
@@ -1224,11 +1302,15 @@ def return_label(
             select(ReturnAuthorization).where(ReturnAuthorization.rma_id == rma_id)
         ).first()
         if rma is None:
-            raise NotFound(f"No return authorization {rma_id}.", "rma_id")
+            raise NotFound(msg("No return authorization %(rma_id)s.", rma_id=rma_id), "rma_id")
         allocation = _allocation_of(s, rma)
         if allocation is None:
             raise Conflict(
-                f"{rma_id} names no order we shipped: no customer address for a label.", "rma_id"
+                msg(
+                    "%(rma_id)s names no order we shipped: no customer address for a label.",
+                    rma_id=rma_id,
+                ),
+                "rma_id",
             )
         customer = _address(allocation.ship_to)
         record = s.scalars(

@@ -13,6 +13,7 @@ the same worker (docs/weigh.md).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
@@ -31,6 +32,7 @@ from app.domain.scale_protocols import (
     dialect_for,
     parse_hid_report,
 )
+from app.domain.text import msg
 from app.domain.weighing import (
     Capture,
     CaptureRefusal,
@@ -96,10 +98,15 @@ class ScaleHub:
         self._stations: dict[str, _Station] = {}
         self._lock = threading.Lock()
         self._closed = False
+        # Station set-up (app/services/station_setup.py) brings scales saved from the browser
+        # in before a station is resolved; cheap when nothing changed.
+        self.before_resolve: Callable[[], None] | None = None
 
     # -- stations -------------------------------------------------------------------------
 
     def station(self, station_id: str | None) -> WeighStation:
+        if self.before_resolve is not None:
+            self.before_resolve()
         try:
             return self.config.station(station_id)
         except KeyError as exc:
@@ -171,6 +178,40 @@ class ScaleHub:
             self._spawn(self._run, st, generation)
         return {"station": st.cfg.id, **last.to_json()} if last else None
 
+    def reconfigure(self, station_id: str, cfg: WeighStation | None) -> None:
+        """A station's scale was set up anew (or the station is gone): its reader stops, and
+        the pages watching it carry on with a reader of the new settings at once."""
+        with self._lock:
+            stations = dict(self.config.stations)
+            if cfg is None:
+                stations.pop(station_id, None)
+            else:
+                stations[station_id] = cfg
+            self.config = dataclasses.replace(self.config, stations=stations)
+            old = self._stations.pop(station_id, None)
+        if old is None:
+            return
+        with old.lock:
+            old.generation += 1
+            was_running, old.running = old.running, False
+            watchers = set(old.subscribers)
+            old.subscribers.clear()
+        if old.scale is not None:
+            if was_running:  # let the reader finish the read it is in before the port closes
+                self._spawn(self._close_later, old.scale, old.cfg.poll_s + 2.0)
+            else:
+                old.scale.close()
+        if cfg is not None and not self._closed:
+            for sid in watchers:
+                self.subscribe(station_id, sid)
+
+    def _close_later(self, scale: Scale, delay_s: float) -> None:
+        self._sleep(delay_s)
+        try:
+            scale.close()
+        except Exception:
+            log.exception("closing a reconfigured scale")
+
     def unsubscribe(self, sid: str) -> None:
         for st in list(self._stations.values()):
             with st.lock:
@@ -238,9 +279,17 @@ class ScaleHub:
         chunk of a serial stream. The server parses them: one set of parsers for all."""
         st = self._get(station_id)
         if st.cfg.driver != "browser":
-            raise NotFound(f"{st.cfg.id}'s scale is not read by the browser", "station")
+            raise NotFound(
+                msg("%(id)s's scale is not read by the browser", id=st.cfg.id), "station"
+            )
         if len(data) > MAX_BROWSER_BYTES:
-            raise ServiceError(f"at most {MAX_BROWSER_BYTES} bytes at a time", "data")
+            raise ServiceError(
+                msg(
+                    "at most %(max_browser_bytes)s bytes at a time",
+                    max_browser_bytes=MAX_BROWSER_BYTES,
+                ),
+                "data",
+            )
         readings: list[Reading] = []
         if st.cfg.transport == "hid":
             readings.append(parse_hid_report(data))
@@ -264,7 +313,8 @@ class ScaleHub:
         st = self._get(station_id)
         if st.cfg.driver == "manual":
             raise CaptureRefused(
-                CaptureRefusal.NO_READING, f"{st.cfg.name} has no scale: type the weight."
+                CaptureRefusal.NO_READING,
+                msg("%(name)s has no scale: type the weight.", name=st.cfg.name),
             )
         with st.lock:
             return st.monitor.take(carton)
@@ -277,12 +327,12 @@ class ScaleHub:
     def zero(self, station_id: str | None) -> CommandResult:
         st = self._get(station_id)
         if st.cfg.driver == "manual":
-            raise ScaleCommandRefused(f"{st.cfg.name} has no scale to zero.")
+            raise ScaleCommandRefused(msg("%(name)s has no scale to zero.", name=st.cfg.name))
         hid = st.cfg.driver == "hid" or st.cfg.transport == "hid"
         if hid or (st.cfg.driver == "browser" and not (st.dialect and st.dialect.zero_command)):
             # USB HID scales take no commands from the host.
             raise ScaleCommandRefused(
-                "This scale cannot be zeroed from the screen: press ZERO on the scale."
+                msg("This scale cannot be zeroed from the screen: press ZERO on the scale.")
             )
         with st.lock:
             st.monitor.check_zero()
@@ -290,12 +340,15 @@ class ScaleHub:
             assert st.dialect is not None
             with st.lock:
                 st.monitor.zeroed()
-            return CommandResult("Zero sent to the scale.", send=st.dialect.zero_command)
+            return CommandResult(msg("Zero sent to the scale."), send=st.dialect.zero_command)
         assert st.scale is not None
         answer = st.scale.zero()
         if answer.status is not ReadingStatus.OK:
             raise ScaleCommandRefused(
-                f"The scale did not zero: {answer.message or answer.status.value}."
+                msg(
+                    "The scale did not zero: %(value)s.",
+                    value=answer.message or answer.status.value,
+                )
             )
         with st.lock:
             st.monitor.zeroed()
@@ -306,21 +359,23 @@ class ScaleHub:
         with st.lock:
             tare_g = st.monitor.tare()
         if tare_g:
-            return CommandResult(f"Tare {tare_g} g: weights now exclude it.")
-        return CommandResult("Tare cleared (the scale is empty).")
+            return CommandResult(msg("Tare %(tare_g)s g: weights now exclude it.", tare_g=tare_g))
+        return CommandResult(msg("Tare cleared (the scale is empty)."))
 
     def clear_tare(self, station_id: str | None) -> CommandResult:
         st = self._get(station_id)
         with st.lock:
             st.monitor.clear_tare()
-        return CommandResult("Tare cleared.")
+        return CommandResult(msg("Tare cleared."))
 
     def simulate(self, station_id: str | None, load_g: int, settles: bool = True) -> None:
         """The demo's hands: put a load on a simulated scale (it moves, then settles, unless
         `settles` is false: a scale in a draught)."""
         st = self._get(station_id)
         if not isinstance(st.scale, SimulatedScale):
-            raise ScaleCommandRefused(f"{st.cfg.name}'s scale is real: put the carton on it.")
+            raise ScaleCommandRefused(
+                msg("%(name)s's scale is real: put the carton on it.", name=st.cfg.name)
+            )
         configured = st.cfg.scale.get("settle_readings", 3)
         st.scale.settle_readings = (
             (configured if isinstance(configured, int) else 3) if settles else None

@@ -13,6 +13,7 @@ from app.adapters.config_files import Layout
 from app.adapters.db import repositories as repo
 from app.adapters.db.models import Barcode, Location, Sku, Stock, User
 from app.adapters.db.uow import SessionFactory
+from app.services import practice_stock, replenishment
 from app.services.auth import hash_secret
 from app.services.clock import Clock
 
@@ -62,6 +63,9 @@ def seed_demo(
         s.flush()
         picks = [loc for loc in locations if loc.kind == "pick"]
         reserves = [loc for loc in locations if loc.kind == "reserve"]
+        if not picks or not reserves:
+            # The demo stocks every SKU in one pick face and one reserve location.
+            raise RuntimeError("the layout needs pick faces and reserve levels (pick_levels)")
         rng.shuffle(picks)
         rng.shuffle(reserves)
         units = 0
@@ -100,6 +104,8 @@ def seed_demo(
                     now=now,
                 )
                 units += qty
+        replenishment.seed_demo_rules(s, now)  # min/max for every stocked pick face
+        practice_stock.seed_practice(s, now)  # practice bins and items for first shifts
         report = SeedReport(sku_count, len(locations), units, len(users))
         # The initial load is not news for the OMS: it reads /api/v1/inventory to start.
         s.info.pop("available_changed", None)
@@ -108,28 +114,21 @@ def seed_demo(
 
 
 def _locations(layout: Layout) -> list[Location]:
-    out = []
-    for aisle in range(1, layout.aisles + 1):
-        for bay in range(1, layout.bays_per_aisle + 1):
-            for level in range(1, layout.levels + 1):
-                out.append(
-                    Location(
-                        code=f"{layout.zone}{aisle:02d}-{bay:02d}-{level}",
-                        # Waist-high levels are pick faces; the top level holds reserve.
-                        kind="pick" if level < layout.levels else "reserve",
-                        zone=layout.zone,
-                        aisle=aisle,
-                        bay=bay,
-                        level=level,
-                        x_mm=aisle * layout.aisle_pitch_mm,
-                        y_mm=layout.front_cross_aisle_mm + bay * layout.bay_pitch_mm,
-                    )
-                )
-    for kind, code in layout.special.items():
-        out.append(
-            Location(code=code, kind=kind, zone=code[0], aisle=0, bay=0, level=1, x_mm=0, y_mm=0)
+    # Pick faces and reserve levels as the layout says (config/warehouse.toml pick_levels);
+    # the special locations (pack, ship, returns, quarantine, receiving) last.
+    return [
+        Location(
+            code=p.code,
+            kind=p.kind,
+            zone=p.zone,
+            aisle=p.aisle,
+            bay=p.bay,
+            level=p.level,
+            x_mm=p.x_mm,
+            y_mm=p.y_mm,
         )
-    return out
+        for p in layout.locations()
+    ]
 
 
 DEMO_PIN = "1234"  # floor roles

@@ -11,6 +11,7 @@ transaction; a retry that finds a pending label never buys a second one (see
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -43,6 +44,7 @@ from app.domain.rate_shopping import (
     shop,
 )
 from app.domain.rating import Carrier
+from app.domain.text import N_, msg
 from app.domain.tracking_numbers import identify, normalise
 from app.services import b2b
 from app.services.clock import Clock
@@ -58,10 +60,10 @@ from labels import (
 # A pending purchase younger than this is someone else's request still under way.
 PENDING_GRACE = timedelta(minutes=2)
 OVERRIDE_REASONS = {
-    "customer_request": "Customer asked for this carrier",
-    "carrier_problem": "Problem with the recommended carrier today",
-    "size_or_contents": "Size or contents need this service",
-    "shipper_choice": "Shipper's choice",
+    "customer_request": N_("Customer asked for this carrier"),
+    "carrier_problem": N_("Problem with the recommended carrier today"),
+    "size_or_contents": N_("Size or contents need this service"),
+    "shipper_choice": N_("Shipper's choice"),
 }
 
 
@@ -73,6 +75,10 @@ class ShipContext:
     gateways: dict[str, CarrierGateway] = field(default_factory=dict)
     printers: dict[str, StationPrinter] = field(default_factory=dict)
     gs1: Gs1Config | None = None  # B2B: SSCCs for cartons (config/gs1.toml)
+    # Printers saved from the browser (station set-up) win over stations.toml's.
+    resolve_printer: Callable[[str], StationPrinter | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def gateway(self, code: str) -> CarrierGateway:
         found = self.gateways.get(code)
@@ -80,14 +86,17 @@ class ShipContext:
             return found
         carrier = next((c for c in self.carriers if c.code == code), None)
         if carrier is None:
-            raise ServiceError(f"Carrier {code} is not configured.", "carrier")
+            raise ServiceError(msg("Carrier %(code)s is not configured.", code=code), "carrier")
         return TableRateCarrier(carrier)
 
     def carrier_name(self, code: str) -> str:
         return next((c.name for c in self.carriers if c.code == code), code)
 
     def printer(self, station: str | None) -> StationPrinter | None:
-        return self.printers.get(station) if station else None
+        if not station:
+            return None
+        saved = self.resolve_printer(station) if self.resolve_printer is not None else None
+        return saved if saved is not None else self.printers.get(station)
 
 
 # --------------------------------------------------------------------------- rate shopping
@@ -212,9 +221,9 @@ def rate_carton(
         view["label"] = _label_json(active, s) if active else None
         view["voided"] = [_label_json(lb, s) for lb in labels if lb.status == "voided"]
         if carton.status == "packed":
-            view["blocked"] = "Weigh this carton first: no label before a weight check."
+            view["blocked"] = msg("Weigh this carton first: no label before a weight check.")
         elif not options and not carton.tracking_number:
-            view["blocked"] = "No carrier service covers this destination and weight."
+            view["blocked"] = msg("No carrier service covers this destination and weight.")
         return view
 
 
@@ -270,12 +279,16 @@ def _plan(
         chosen = result.option(carrier_code, service_code)
         if chosen is None:
             raise ServiceError(
-                f"{service_code} cannot carry this carton at its service level", "service"
+                msg(
+                    "%(service_code)s cannot carry this carton at its service level",
+                    service_code=service_code,
+                ),
+                "service",
             )
     elif result.recommended is not None:
         chosen = result.recommended
     else:
-        raise ServiceError("no carrier service covers this destination and weight", "service")
+        raise ServiceError(msg("no carrier service covers this destination and weight"), "service")
     recommended = result.recommended
     overridden = recommended is not None and chosen.key != recommended.key
     reason = None
@@ -428,20 +441,32 @@ def ship_carton(
         pending = next((lb for lb in labels if lb.status == "pending"), None)
         if pending is not None and now - pending.bought_at < PENDING_GRACE:
             raise Conflict(
-                f"A label for {carton.code} is being bought right now. Scan it again in a moment.",
+                msg(
+                    "A label for %(code)s is being bought right now. Scan it again in a moment.",
+                    code=carton.code,
+                ),
                 "carton",
             )
         if pending is not None:
             raise Conflict(
-                f"The label purchase for {carton.code} from {pending.carrier} did not finish "
-                "and its outcome is unknown. A supervisor must check the carrier's portal and "
-                "void it before another label is bought.",
+                msg(
+                    "The label purchase for %(code)s from %(carrier)s did not "
+                    "finish and its outcome is unknown. A supervisor must check "
+                    "the carrier's portal and void it before another label is "
+                    "bought.",
+                    code=carton.code,
+                    carrier=pending.carrier,
+                ),
                 "carton",
             )
         _check_not_held(s, carton)
         if carton.status != "weighed" or carton.weight_g is None:
             raise Conflict(
-                f"Carton {carton.code} has not passed the weight check: weigh it first.", "carton"
+                msg(
+                    "Carton %(code)s has not passed the weight check: weigh it first.",
+                    code=carton.code,
+                ),
+                "carton",
             )
         held = b2b.check_parcel(s, carton, ctx.gs1, now)  # pallets, complete orders, SSCC
         if held is not None:
@@ -473,7 +498,10 @@ def ship_carton(
             failed.status = "failed"
             failed.detail = str(exc)[:400]
             tx.commit()
-        raise ServiceError(f"{label.carrier} did not sell a label: {exc}", "service") from exc
+        raise ServiceError(
+            msg("%(carrier)s did not sell a label: %(exc)s", carrier=label.carrier, exc=exc),
+            "service",
+        ) from exc
     with uow() as tx:
         s = tx.session
         carton = _carton(s, code.strip(), lock=True)
@@ -542,7 +570,7 @@ def void_label(
         carton = _carton(s, code.strip())
         label = _active_label(s, carton)
         if label is None:
-            raise Conflict(f"Carton {carton.code} has no label to void.", "carton")
+            raise Conflict(msg("Carton %(code)s has no label to void.", code=carton.code), "carton")
         _check_voidable(s, label)
         purchased = PurchasedLabel(
             tracking_number=label.tracking_number or "",
@@ -556,12 +584,18 @@ def void_label(
         outcome = gateway.void(purchased)
     except CarrierError as exc:
         raise ServiceError(
-            f"{purchased.carrier} could not void the label: {exc}", "carton"
+            msg(
+                "%(carrier)s could not void the label: %(exc)s", carrier=purchased.carrier, exc=exc
+            ),
+            "carton",
         ) from exc
     if outcome is VoidOutcome.TOO_LATE:
         raise Conflict(
-            f"{purchased.carrier} says {purchased.tracking_number} was already collected: "
-            "it cannot be voided.",
+            msg(
+                "%(carrier)s says %(tracking_number)s was already collected: it cannot be voided.",
+                carrier=purchased.carrier,
+                tracking_number=purchased.tracking_number,
+            ),
             "carton",
         )
     now = clock()
@@ -570,7 +604,9 @@ def void_label(
         carton = _carton(s, code.strip(), lock=True)
         label = repo.must_get(s, ShipLabel, label_id)
         if label.status != "active":
-            raise Conflict(f"The label of {carton.code} was already voided.", "carton")
+            raise Conflict(
+                msg("The label of %(code)s was already voided.", code=carton.code), "carton"
+            )
         _check_voidable(s, label)
         label.status = "voided"
         label.voided_at = now
@@ -608,8 +644,12 @@ def _check_voidable(s: Any, label: ShipLabel) -> None:
     if label.manifest_id is not None:
         manifest = s.get(ShipManifest, label.manifest_id)
         raise Conflict(
-            f"{label.tracking_number} is on manifest {manifest.code if manifest else ''}: the "
-            "carrier has collected it, so it cannot be voided.",
+            msg(
+                "%(tracking_number)s is on manifest %(value)s: the carrier "
+                "has collected it, so it cannot be voided.",
+                tracking_number=label.tracking_number,
+                value=manifest.code if manifest else "",
+            ),
             "carton",
         )
 
@@ -659,7 +699,9 @@ def _label_data(code: str, uow: SessionFactory, ctx: ShipContext) -> tuple[Shipp
         carton = _carton(s, code.strip())
         label = _active_label(s, carton)
         if label is None or not carton.tracking_number:
-            raise Conflict(f"Carton {carton.code} has no label yet: ship it first.", "carton")
+            raise Conflict(
+                msg("Carton %(code)s has no label yet: ship it first.", code=carton.code), "carton"
+            )
         return _shipping_label(s, carton, label, ctx), label.id
 
 
@@ -695,7 +737,7 @@ def print_label(
         except printer_io.PrinterError as exc:
             outcome["error"] = str(exc)
         except ValueError as exc:  # data the ZPL label cannot carry: the PDF still shows it
-            outcome["error"] = f"The label cannot be printed as ZPL: {exc}."
+            outcome["error"] = msg("The label cannot be printed as ZPL: %(exc)s.", exc=exc)
     with uow() as tx:
         tx.session.add(
             LabelPrint(
@@ -720,10 +762,10 @@ def printer_status(station: str | None, ctx: ShipContext) -> dict[str, Any]:
         return {
             "station": station,
             "kind": "pdf",
-            "printer": "Browser (PDF)",
+            "printer": msg("Browser (PDF)"),
             "ready": True,
             "problems": [],
-            "message": "Labels open as PDF in the browser.",
+            "message": msg("Labels open as PDF in the browser."),
         }
     try:
         status = printer_io.host_status(printer)
@@ -756,5 +798,11 @@ def find_label(uow: SessionFactory, tracking_number: str) -> dict[str, Any]:
             select(ShipLabel).where(ShipLabel.tracking_number == normalise(tracking_number))
         ).first()
         if label is None:
-            raise NotFound(f"No label with tracking number {tracking_number}.", "tracking_number")
+            raise NotFound(
+                msg(
+                    "No label with tracking number %(tracking_number)s.",
+                    tracking_number=tracking_number,
+                ),
+                "tracking_number",
+            )
         return _label_json(label, s)

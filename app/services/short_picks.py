@@ -26,6 +26,7 @@ from app.adapters.db.models import (
 from app.adapters.db.models_pick import CountTask, PickShort
 from app.adapters.db.models_waves import PickBatchTask
 from app.adapters.db.uow import SessionFactory
+from app.domain.first_shift import PRACTICE_KIND
 from app.domain.short_picks import (
     Bin,
     ShortPlan,
@@ -35,6 +36,9 @@ from app.domain.short_picks import (
     refusal,
     short_message,
 )
+from app.domain.stock_allocation import ALLOCATABLE_KINDS
+from app.domain.text import msg
+from app.services import replenishment
 from app.services.clock import Clock
 from app.services.errors import ServiceError
 from app.services.picking import ScanMeta, run_task_action, settle
@@ -43,8 +47,8 @@ from app.services.wave_ops import resequence_wave
 from app.services.waves import default_config
 
 REFUSALS = {
-    ShortRefusal.NOTHING_MISSING: "Every unit is picked: scan the tote instead.",
-    ShortRefusal.TASK_DONE: "This task is already done.",
+    ShortRefusal.NOTHING_MISSING: msg("Every unit is picked: scan the tote instead."),
+    ShortRefusal.TASK_DONE: msg("This task is already done."),
 }
 
 
@@ -92,6 +96,7 @@ def apply_short(
     raise_count(s, stock, reason, picker, task.id, now)
     plan = plan_short(missing, stock.id, _candidates(s, stock), line.lot, now.date())
     new_tasks, uncovered = _reallocate(s, task, allocation, line, plan, picker, now)
+    replenishment.after_short(s, stock.location_id, stock.sku_id, missing, picker, now)
     task.qty = task.picked_qty
     if task.picked_qty == 0:
         task.status = "done"
@@ -160,7 +165,9 @@ def _release(
         actor=picker,
         now=now,
     ):  # the reservation put them there; failing here is a bug worth stopping on
-        raise ServiceError(f"{stock.location.code} holds no reservation to release", "task_id")
+        raise ServiceError(
+            msg("%(code)s holds no reservation to release", code=stock.location.code), "task_id"
+        )
     if task.reservation_id is not None:
         res = s.get(Reservation, task.reservation_id)
         task.reservation_id = None
@@ -194,6 +201,9 @@ def raise_count(
 
 def _candidates(s: Session, short: Stock) -> list[Bin]:
     counting = set(s.scalars(select(CountTask.stock_id).where(CountTask.status == "open")).all())
+    # A practice order's short stays among the practice bins; a real one never reaches them
+    # (nor returns or quarantine): the bins orders may take.
+    kinds = [PRACTICE_KIND] if short.location.kind == PRACTICE_KIND else sorted(ALLOCATABLE_KINDS)
     rows = s.execute(
         select(Stock, Location.kind)
         .join(Location, Location.id == Stock.location_id)
@@ -201,6 +211,7 @@ def _candidates(s: Session, short: Stock) -> list[Bin]:
             Stock.sku_id == short.sku_id,
             Stock.id != short.id,
             Stock.on_hand > Stock.allocated,
+            Location.kind.in_(kinds),
         )
     ).all()
     return [

@@ -25,6 +25,7 @@ from app.domain.allocations import AllocationStatus
 from app.domain.assignment import Candidate, Picker, choose
 from app.domain.paths import Stop
 from app.domain.routing import Geometry, Point, route, route_length, sequence_from
+from app.domain.text import msg
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.services.waves import (
@@ -41,7 +42,7 @@ ACTIVE_ORDER = [AllocationStatus.RELEASED.value, AllocationStatus.PICKING.value]
 def _wave(s: Session, wave_id: int) -> Wave:
     wave = s.get(Wave, wave_id, with_for_update=True)
     if wave is None:
-        raise NotFound(f"no wave {wave_id}", "wave_id")
+        raise NotFound(msg("no wave %(wave_id)s", wave_id=wave_id), "wave_id")
     return wave
 
 
@@ -62,7 +63,14 @@ def pause_wave(wave_id: int, uow: SessionFactory) -> dict[str, Any]:
         s = tx.session
         wave = _wave(s, wave_id)
         if wave.status not in ("released", "planned"):
-            raise Conflict(f"wave {wave.code} is {wave.status}: nothing to pause", "wave_id")
+            raise Conflict(
+                msg(
+                    "wave %(code)s is %(status)s: nothing to pause",
+                    code=wave.code,
+                    status=wave.status,
+                ),
+                "wave_id",
+            )
         _plan_row(s, wave).status_before_pause = wave.status
         wave.status = "paused"
         s.flush()
@@ -76,7 +84,10 @@ def resume_wave(wave_id: int, uow: SessionFactory) -> dict[str, Any]:
         s = tx.session
         wave = _wave(s, wave_id)
         if wave.status != "paused":
-            raise Conflict(f"wave {wave.code} is {wave.status}, not paused", "wave_id")
+            raise Conflict(
+                msg("wave %(code)s is %(status)s, not paused", code=wave.code, status=wave.status),
+                "wave_id",
+            )
         row = _plan_row(s, wave)
         wave.status = row.status_before_pause or "released"
         row.status_before_pause = None
@@ -94,7 +105,10 @@ def cancel_wave(wave_id: int, uow: SessionFactory, clock: Clock) -> dict[str, An
         s = tx.session
         wave = _wave(s, wave_id)
         if wave.status in ("done", "cancelled"):
-            raise Conflict(f"wave {wave.code} is already {wave.status}", "wave_id")
+            raise Conflict(
+                msg("wave %(code)s is already %(status)s", code=wave.code, status=wave.status),
+                "wave_id",
+            )
         returned = kept = 0
         for a in s.scalars(select(Allocation).where(Allocation.wave_id == wave.id)).all():
             started = s.scalar(
@@ -157,7 +171,7 @@ def reassign(
     """Hand a picker's unfinished work (or one order's, or one cart's) to another picker, or
     back to the pool when no one is named and nothing of it is picked yet."""
     if not (from_picker or allocation_id or batch_id):
-        raise ServiceError("name a picker, an order or a cart to reassign", "from_picker")
+        raise ServiceError(msg("name a picker, an order or a cart to reassign"), "from_picker")
     with uow() as tx:
         s = tx.session
         stmt = select(PickTask).where(PickTask.status.in_(["open", "active"]))
@@ -166,7 +180,10 @@ def reassign(
         if allocation_id:
             a = repo.allocation_by_external_id(s, allocation_id)
             if a is None:
-                raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+                raise NotFound(
+                    msg("no allocation %(allocation_id)s", allocation_id=allocation_id),
+                    "allocation_id",
+                )
             stmt = stmt.where(PickTask.allocation_pk == a.id)
         if batch_id is not None:
             stmt = stmt.where(
@@ -176,7 +193,7 @@ def reassign(
             )
         tasks = list(s.scalars(stmt.order_by(PickTask.sequence).with_for_update()).all())
         if not tasks:
-            raise ServiceError("no unfinished pick work matches", "from_picker")
+            raise ServiceError(msg("no unfinished pick work matches"), "from_picker")
         orders = {t.allocation_pk for t in tasks}
         if to_picker is None:
             picked = s.scalar(
@@ -187,8 +204,10 @@ def reassign(
             )
             if picked:
                 raise Conflict(
-                    "units of these orders are already in a tote: name the picker who takes "
-                    "them over",
+                    msg(
+                        "units of these orders are already in a tote: name the "
+                        "picker who takes them over"
+                    ),
                     "to_picker",
                 )
         for t in tasks:
@@ -219,7 +238,7 @@ def reprioritize(
     """A wave's priority decides which wave's carts pickers get first; an order's priority
     decides which wave it joins."""
     if not 0 <= priority <= 9:
-        raise ServiceError("priority must be between 0 and 9", "priority")
+        raise ServiceError(msg("priority must be between 0 and 9"), "priority")
     out: dict[str, Any]
     with uow() as tx:
         s = tx.session
@@ -231,11 +250,14 @@ def reprioritize(
         elif allocation_id:
             a = repo.allocation_by_external_id(s, allocation_id, lock=True)
             if a is None:
-                raise NotFound(f"no allocation {allocation_id}", "allocation_id")
+                raise NotFound(
+                    msg("no allocation %(allocation_id)s", allocation_id=allocation_id),
+                    "allocation_id",
+                )
             a.priority = priority
             out = {"allocation_id": a.allocation_id, "priority": priority}
         else:
-            raise ServiceError("name a wave or an allocation", "wave_id")
+            raise ServiceError(msg("name a wave or an allocation"), "wave_id")
         tx.commit()
         return out
 
@@ -357,12 +379,16 @@ def add_urgent(
         s = tx.session
         wave = _wave(s, wave_id)
         if wave.status not in ("planned", "released", "paused"):
-            raise Conflict(f"wave {wave.code} is {wave.status}", "wave_id")
+            raise Conflict(
+                msg("wave %(code)s is %(status)s", code=wave.code, status=wave.status), "wave_id"
+            )
         orders = open_orders(s, allocation_ids)
         found = {o.allocation_id for o in orders}
         missing = [a for a in allocation_ids if a not in found]
         if missing:
-            raise ServiceError(f"not waiting for a wave: {', '.join(missing)}", "allocation_ids")
+            raise ServiceError(
+                msg("not waiting for a wave: %(items)s", items=", ".join(missing)), "allocation_ids"
+            )
         for o in orders:
             s.get(Allocation, o.key).wave_id = wave.id  # type: ignore[union-attr]
         if wave.status != "planned":
@@ -435,7 +461,10 @@ def release_now(
         s = tx.session
         wave = _wave(s, wave_id)
         if wave.status != "planned":
-            raise Conflict(f"wave {wave.code} is already {wave.status}", "wave_id")
+            raise Conflict(
+                msg("wave %(code)s is already %(status)s", code=wave.code, status=wave.status),
+                "wave_id",
+            )
         release_planned(s, wave, clock(), cfg)
         out = wave_summary(s, wave)
         tx.commit()

@@ -43,6 +43,7 @@ from app.domain.planning import (
     build_wave as plan_one_wave,
 )
 from app.domain.routing import route, s_shape_route
+from app.domain.text import msg
 from app.services.clock import Clock
 from app.services.errors import Conflict, NotFound, ServiceError
 from app.settings import CONFIG_DIR
@@ -235,7 +236,7 @@ def _selection(
     try:
         chosen_profiles = frozenset(Profile(p) for p in profiles or [])
     except ValueError as exc:
-        raise ServiceError(f"unknown order profile: {exc}", "profiles") from exc
+        raise ServiceError(msg("unknown order profile: %(exc)s", exc=exc), "profiles") from exc
     return Selection(
         allocation_ids=frozenset(allocation_ids or []),
         carrier=carrier,
@@ -252,7 +253,9 @@ def _strategy(value: str | None) -> Strategy | None:
     try:
         return Strategy(value)
     except ValueError as exc:
-        raise ServiceError("strategy must be auto, discrete, batch or zone", "strategy") from exc
+        raise ServiceError(
+            msg("strategy must be auto, discrete, batch or zone"), "strategy"
+        ) from exc
 
 
 def persist_wave(
@@ -325,7 +328,10 @@ def build_wave(
     most urgent group (earliest pickup, then priority) matching the filters, up to
     `max_orders`, batched and routed by the strategy (auto: by order profile and zones)."""
     if not 1 <= max_orders <= MAX_ORDERS:
-        raise ServiceError(f"max_orders must be between 1 and {MAX_ORDERS}", "max_orders")
+        raise ServiceError(
+            msg("max_orders must be between 1 and %(max_orders)s", max_orders=MAX_ORDERS),
+            "max_orders",
+        )
     cfg = config or default_config()
     chosen_strategy = _strategy(strategy)
     now = clock()
@@ -337,11 +343,16 @@ def build_wave(
             missing = [a for a in allocation_ids if a not in found]
             if missing:
                 raise ServiceError(
-                    f"not waveable (unknown, held, or already in a wave): {', '.join(missing)}",
+                    msg(
+                        "not waveable (unknown, held, or already in a wave): %(items)s",
+                        items=", ".join(missing),
+                    ),
                     "allocation_ids",
                 )
         if not orders:
-            raise ServiceError("no accepted allocations are waiting for a wave", "allocation_ids")
+            raise ServiceError(
+                msg("no accepted allocations are waiting for a wave"), "allocation_ids"
+            )
         rates = measured_rates(s, now, cfg)
         rules = replace(
             cfg.rules,
@@ -366,7 +377,7 @@ def build_wave(
             sel = _selection(None, carrier, min_priority, service_levels, profiles, zone)
             result = plan(orders, cfg.calendar, rules, rates, cfg.geometry, now, sel, max_waves=1)
             if not result.waves:
-                raise ServiceError("no waiting allocation matches the filters", "filters")
+                raise ServiceError(msg("no waiting allocation matches the filters"), "filters")
             pw = result.waves[0]
         wave = persist_wave(s, pw, now, planned_by)
         s.flush()
@@ -387,9 +398,12 @@ def release_wave(
         s = tx.session
         wave = s.get(Wave, wave_id, with_for_update=True)
         if wave is None:
-            raise NotFound(f"no wave {wave_id}", "wave_id")
+            raise NotFound(msg("no wave %(wave_id)s", wave_id=wave_id), "wave_id")
         if wave.status != "planned":
-            raise Conflict(f"wave {wave.code} is already {wave.status}", "wave_id")
+            raise Conflict(
+                msg("wave %(code)s is already %(status)s", code=wave.code, status=wave.status),
+                "wave_id",
+            )
         release_planned(s, wave, now, cfg)
         result = wave_summary(s, wave)
         tx.commit()
@@ -407,7 +421,9 @@ def release_planned(s: Session, wave: Wave, now: datetime, cfg: WaveConfig) -> N
             continue
         keep.append(a)
     if not keep:
-        raise ServiceError(f"wave {wave.code} has no releasable allocations", "wave_id")
+        raise ServiceError(
+            msg("wave %(code)s has no releasable allocations", code=wave.code), "wave_id"
+        )
     kept = {a.id for a in keep}
     batches = list(
         s.scalars(
@@ -634,6 +650,7 @@ def wave_summary(s: Any, wave: Wave) -> dict[str, Any]:
         "wave_id": wave.id,
         "code": wave.code,
         "status": wave.status,
+        "practice": wave.practice,  # a first-shift practice wave: not real work
         "orders": int(orders or 0),
         "tasks": int(tasks),
         "tasks_done": int(done),

@@ -16,6 +16,7 @@ from app.adapters.db.models import Allocation, Carton
 from app.adapters.db.uow import SessionFactory
 from app.domain.allocations import AllocationStatus
 from app.domain.scanning import parse_scan
+from app.domain.text import join, msg
 from app.domain.weighing import (
     Capture,
     CaptureRefused,
@@ -62,7 +63,10 @@ def _carton(s: Any, code: str, lock: bool = False) -> Carton:
         stmt = stmt.with_for_update()
     carton: Carton | None = s.scalars(stmt).first()
     if carton is None:
-        raise NotFound(f"{code} is not a carton we know. Scan the carton label (CT…).", "carton")
+        raise NotFound(
+            msg("%(code)s is not a carton we know. Scan the carton label (CT…).", code=code),
+            "carton",
+        )
     return carton
 
 
@@ -89,14 +93,26 @@ def _check_not_held(s: Any, carton: Carton) -> None:
     allocation = s.get(Allocation, carton.allocation_pk)
     if allocation.status == AllocationStatus.HELD.value:
         raise OnHold(
-            f"Order {allocation.order_number} is on hold ({'; '.join(allocation.reasons)}). "
-            "Set the carton aside.",
+            msg(
+                "Order %(order_number)s is on hold (%(items)s). Set the carton aside.",
+                order_number=allocation.order_number,
+                items="; ".join(allocation.reasons),
+            ),
             "carton",
         )
     if carton.status == "voided":
-        raise Conflict(f"Carton {carton.code} was voided: its order changed. Unpack it.", "carton")
+        raise Conflict(
+            msg("Carton %(code)s was voided: its order changed. Unpack it.", code=carton.code),
+            "carton",
+        )
     if allocation.status == AllocationStatus.CANCELLED.value or allocation.cancel_reason:
-        raise Conflict(f"Order {allocation.order_number} was cancelled. Set it aside.", "carton")
+        raise Conflict(
+            msg(
+                "Order %(order_number)s was cancelled. Set it aside.",
+                order_number=allocation.order_number,
+            ),
+            "carton",
+        )
 
 
 def _context(tolerance: Tolerance | WeighContext) -> WeighContext:
@@ -190,14 +206,17 @@ def record_weight(
         s = tx.session
         if manual_roles is not None and weight_qc.role_of(s, weigher) not in manual_roles:
             raise weight_qc.Forbidden(
-                f"Weights come from the scale at {station or 'this station'}: put the carton "
-                "on the scale. Typing a weight needs a supervisor.",
+                msg(
+                    "Weights come from the scale at %(value)s: put the carton on "
+                    "the scale. Typing a weight needs a supervisor.",
+                    value=station or "this station",
+                ),
                 "weight_g",
             )
         carton = _carton(s, code.strip(), lock=True)
         _check_not_held(s, carton)
         if carton.status == "shipped":
-            raise Conflict(f"Carton {carton.code} has already shipped.", "carton")
+            raise Conflict(msg("Carton %(code)s has already shipped.", code=carton.code), "carton")
         skus = [c.sku for c in weight_qc.contents(s, carton)]
         verdict = check_weight(
             carton.expected_weight_g,
@@ -238,8 +257,14 @@ def record_weight(
         )
         message = verdict.message
         if not verdict.ok:
-            message += (
-                " No label until it is fixed: re-verify by scan, repack, or call a supervisor."
+            message = join(
+                [
+                    message,
+                    msg(
+                        "No label until it is fixed: re-verify by scan, repack, or call a "
+                        "supervisor."
+                    ),
+                ]
             )
         reply = ScanReply(
             verdict.ok,

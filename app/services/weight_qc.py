@@ -28,6 +28,7 @@ from app.adapters.db.models_weigh import (
     WeightProposal,
 )
 from app.adapters.db.uow import SessionFactory
+from app.domain.text import join, msg
 from app.domain.weighing import (
     OverrideReason,
     OverrideRefused,
@@ -76,7 +77,10 @@ def role_of(s: Session, badge: str) -> str:
 
 def require_role(s: Session, badge: str, roles: frozenset[str], what: str) -> None:
     if role_of(s, badge) not in roles:
-        raise Forbidden(f"{what} needs a supervisor: ask one to scan their badge here.", "badge")
+        raise Forbidden(
+            msg("%(what)s needs a supervisor: ask one to scan their badge here.", what=what),
+            "badge",
+        )
 
 
 def audit(
@@ -322,7 +326,9 @@ def _exception_for(s: Session, code: str, lock: bool = True) -> tuple[Carton, We
     _check_not_held(s, carton)
     exc = open_exception(s, carton)
     if exc is None:
-        raise Conflict(f"Carton {carton.code} has no open weight exception.", "carton")
+        raise Conflict(
+            msg("Carton %(code)s has no open weight exception.", code=carton.code), "carton"
+        )
     return carton, exc
 
 
@@ -393,11 +399,21 @@ def reverify_scan(
             _release(s, carton, exc, now)
             _resolve(exc, "reverified", actor, now)
             observe(s, carton, exc.measured_g, ctx.learning, now)
-            message += f" Released at the measured {exc.measured_g} g: print its label."
+            message = join(
+                [
+                    message,
+                    msg(
+                        "Released at the measured %(measured_g)s g: print its label.",
+                        measured_g=exc.measured_g,
+                    ),
+                ]
+            )
         elif step.result is VerifyResult.COMPLETE:
-            message = (
+            message = msg(
                 "Every unit is there now, but the carton had a problem "
-                f"({exc.verify_problem}). Put it back on the scale to weigh it again."
+                "(%(verify_problem)s). Put it back on the scale to weigh it "
+                "again.",
+                verify_problem=exc.verify_problem,
             )
         ok = not step.problem
         reply = ScanReply(
@@ -572,17 +588,27 @@ def decide_proposal(
         require_role(s, actor, ctx.override_roles, "Changing an item weight")
         proposal = s.get(WeightProposal, proposal_id, with_for_update=True)
         if proposal is None:
-            raise NotFound(f"No weight proposal {proposal_id}.", "proposal_id")
+            raise NotFound(
+                msg("No weight proposal %(proposal_id)s.", proposal_id=proposal_id), "proposal_id"
+            )
         if proposal.status != "pending":
             raise Conflict(
-                f"That proposal was already {proposal.status} by {proposal.decided_by}.",
+                msg(
+                    "That proposal was already %(status)s by %(decided_by)s.",
+                    status=proposal.status,
+                    decided_by=proposal.decided_by,
+                ),
                 "proposal_id",
             )
         sku = repo.must_get(s, Sku, proposal.sku_id)
         if approve and sku.weight_g != proposal.master_g:
             raise Conflict(
-                f"{sku.sku}'s weight changed to {sku.weight_g} g since this was proposed: "
-                "reject it and let the scale learn again.",
+                msg(
+                    "%(sku)s's weight changed to %(weight_g)s g since this was "
+                    "proposed: reject it and let the scale learn again.",
+                    sku=sku.sku,
+                    weight_g=sku.weight_g,
+                ),
                 "proposal_id",
             )
         proposal.status = "approved" if approve else "rejected"

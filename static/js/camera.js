@@ -7,6 +7,8 @@
 //   const cam = cameraScanner({ video, call: st.call, onCode(code) {...}, onStatus(text) {...} });
 //   await cam.start();  cam.stop();
 
+import { t } from "./i18n.js";
+
 const DETECTOR_FORMATS = [
   "ean_13",
   "ean_8",
@@ -88,7 +90,7 @@ export function cameraScanner({ video, call, onCode, onStatus = () => {} }) {
             stop();
             return;
           } else if (["offline", "timeout"].includes(ack.error)) {
-            onStatus("Camera needs the connection on this handheld: scan with the trigger.");
+            onStatus(t("Camera needs the connection on this handheld: scan with the trigger."));
             wait = 2000;
           }
         }
@@ -102,7 +104,7 @@ export function cameraScanner({ video, call, onCode, onStatus = () => {} }) {
   async function start() {
     if (running) return true;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      onStatus("This browser offers no camera here (it needs https or localhost).");
+      onStatus(t("This browser offers no camera here (it needs https or localhost)."));
       return false;
     }
     try {
@@ -111,7 +113,7 @@ export function cameraScanner({ video, call, onCode, onStatus = () => {} }) {
         audio: false,
       });
     } catch (err) {
-      onStatus(`No camera: ${err && err.name ? err.name : err}`);
+      onStatus(t("No camera: %(why)s", { why: err && err.name ? err.name : err }));
       return false;
     }
     video.srcObject = stream;
@@ -122,7 +124,7 @@ export function cameraScanner({ video, call, onCode, onStatus = () => {} }) {
     running = true;
     inView = null;
     video.dataset.decoder = detector ? "device" : "server";
-    onStatus(detector ? "Point the camera at the barcode." : "Point the camera at the barcode (read by the server).");
+    onStatus(detector ? t("Point the camera at the barcode.") : t("Point the camera at the barcode (read by the server)."));
     tick();
     return true;
   }

@@ -7,6 +7,7 @@
 // Either way a unit held under the camera counts once; the next unit of the same item counts
 // after the first has left the view. Photos of the packed carton come from the same camera.
 
+import { t } from "./i18n.js";
 import { $, setText, show } from "./station.js";
 
 const BROWSER_EVERY_MS = 400;
@@ -37,7 +38,7 @@ export function packCamera({ st, station, target, onAnswer }) {
     show(preview, next === "station");
     setText(
       "#camera-toggle",
-      next !== "off" ? "Stop camera" : stationCamera ? "Start bench camera" : "Start this device's camera",
+      next !== "off" ? t("Stop camera") : stationCamera ? t("Start bench camera") : t("Start this device's camera"),
     );
   }
 
@@ -84,7 +85,7 @@ export function packCamera({ st, station, target, onAnswer }) {
           seen(ack);
           onAnswer(ack);
         } else if (ack.error !== "timeout" && ack.error !== "offline") {
-          status(ack.message || "The server could not read that frame.");
+          status(ack.message || t("The server could not read that frame."));
         }
       }
     }
@@ -104,16 +105,16 @@ export function packCamera({ st, station, target, onAnswer }) {
         previewUrl = url;
       }
       if (ack.results && ack.results.length) onAnswer(ack);
-      status(`${stationCamera.name}: units it sees count as scans.`);
+      status(t("%(camera)s: units it sees count as scans.", { camera: stationCamera.name }));
     } else if (ack.error !== "timeout" && ack.error !== "offline") {
-      status(ack.message || "No picture from the bench camera.");
+      status(ack.message || t("No picture from the bench camera."));
     }
     schedule(stationTick, STATION_EVERY_MS);
   }
 
   async function startBrowser() {
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
-      status("This browser offers no camera here (it needs https or localhost).");
+      status(t("This browser offers no camera here (it needs https or localhost)."));
       return false;
     }
     try {
@@ -128,7 +129,7 @@ export function packCamera({ st, station, target, onAnswer }) {
     video.srcObject = stream;
     await video.play().catch(() => {});
     setMode("browser");
-    status("Hold each unit's barcode to the camera; units it sees count as scans.");
+    status(t("Hold each unit's barcode to the camera; units it sees count as scans."));
     browserTick();
     return true;
   }
@@ -154,7 +155,7 @@ export function packCamera({ st, station, target, onAnswer }) {
     previewUrl = null;
     setMode("off");
     setText("#camera-codes", "");
-    status("Off. Units the camera sees count as scans.");
+    status(t("Off. Units the camera sees count as scans."));
   }
 
   $("#camera-toggle").addEventListener("click", () => {

@@ -4,10 +4,12 @@
 // A tote holding several orders is sorted: each unit goes to the slot the server names.
 // A carton other than the recommended one asks for a reason (buttons, or an OVR-<REASON> scan).
 
+import { formatTime, t } from "./i18n.js";
 import { $, flash, grams, h, money, newScanId, poller, setText, show, station } from "./station.js";
 import { packCamera } from "./pack-camera.js";
+import { firstShift } from "./first-shift-panel.js";
 
-const TOTE = /^T\d{4,6}$/i;
+const TOTE = /^T\d{4,6}$|^T\d{6}[0-9A-Z]$/i; // bare, or a label with its check character
 const CARTON_TYPE = /^BOX-/i;
 const REASON = /^OVR-([A-Z_]+)$/i;
 const STATION_KEY = "dockhand.pack.station";
@@ -20,7 +22,11 @@ const SOUNDS = {
   cancelled: "cancelled",
   on_hold: "on_hold",
 };
-const BLOCKED_TITLES = { on_hold: "ON HOLD: do not pack", cancelled: "CANCELLED: do not pack", not_ready: "Not ready to pack" };
+const BLOCKED_TITLES = {
+  on_hold: t("ON HOLD: do not pack"),
+  cancelled: t("CANCELLED: do not pack"),
+  not_ready: t("Not ready to pack"),
+};
 
 let order = null; // the open order, or null when waiting for a tote
 let tote = null; // the multi-order tote being sorted, or null
@@ -42,12 +48,15 @@ const STATION = stationId();
 
 const st = station("/pack", {
   onSignedIn: async () => {
+    await fs.refresh(); // new here? hints on, and a practice wave on offer
+    if (!order) fs.hint(fs.idleHint);
     queuePoll.start();
     await camera.setup();
     if (tote) await open(tote.code, { quiet: true });
     else if (order) await open(order.allocation_id, { quiet: true }); // refresh after a reconnect
   },
   onSignedOut: () => {
+    fs.clear();
     queuePoll.stop();
     camera.stop();
     show("#carton-done", false);
@@ -105,12 +114,12 @@ function setBlocked(blocked) {
   panel.dataset.kind = blocked ? blocked.kind : "";
   show(panel, Boolean(blocked));
   if (!blocked) return;
-  setText("#blocked-title", BLOCKED_TITLES[blocked.kind] || "Stop");
+  setText("#blocked-title", BLOCKED_TITLES[blocked.kind] || t("Stop"));
   setText("#blocked-text", blocked.message);
 }
 
-function setTote(t) {
-  tote = t && t.multi ? t : null;
+function setTote(next) {
+  tote = next && next.multi ? next : null;
   show("#tote-panel", Boolean(tote));
   if (!tote) {
     show("#sort-to", false);
@@ -128,11 +137,11 @@ function setTote(t) {
         },
         h("span", { class: "slot-letter" }, o.slot),
         h("span", { class: "mono" }, o.order_number),
-        h("span", { class: "meta" }, `${o.verified} / ${o.units} verified`),
+        h("span", { class: "meta" }, t("%(verified)s / %(units)s verified", { verified: o.verified, units: o.units })),
         o.blocked
-          ? h("span", { class: "tag tag-bad" }, o.blocked.kind === "on_hold" ? "⛔ on hold: set aside" : "⛔ cancelled: set aside")
+          ? h("span", { class: "tag tag-bad" }, `⛔ ${o.blocked.kind === "on_hold" ? t("on hold: set aside") : t("cancelled: set aside")}`)
           : o.all_verified
-            ? h("span", { class: "tag tag-go" }, "✔ all verified")
+            ? h("span", { class: "tag tag-go" }, `✔ ${t("all verified")}`)
             : null,
       ),
     ),
@@ -153,7 +162,7 @@ function renderRecommendation(o) {
   if (rec && (!rec.code || unfit)) setText("#no-carton-why", rec.why);
   const early = $("#rec-early");
   show(early, Boolean(hasCarton && !ready && !o.blocked));
-  if (hasCarton) setText(early, `Box: ${rec.label}`);
+  if (hasCarton) setText(early, t("Box: %(label)s", { label: rec.label }));
   if (!ready || !hasCarton) {
     if (!pendingOverride) show("#override", false);
     return;
@@ -165,10 +174,15 @@ function renderRecommendation(o) {
   setText(
     "#rec-plan",
     count > 1
-      ? `Carton 1 of ${count} (${rec.label}): ${describeSkus(rec.cartons[0].skus)}. Total ${money(rec.total_minor, rec.currency)}.`
-      : `Total ${money(rec.total_minor, rec.currency || "GBP")} (carton + carrier rate).`,
+      ? t("Carton 1 of %(count)s (%(label)s): %(units)s. Total %(total)s.", {
+          count,
+          label: rec.label,
+          units: describeSkus(rec.cartons[0].skus),
+          total: money(rec.total_minor, rec.currency),
+        })
+      : t("Total %(total)s (carton + carrier rate).", { total: money(rec.total_minor, rec.currency || "GBP") }),
   );
-  setText("#confirm-carton", `Confirm carton ${rec.code}`);
+  setText("#confirm-carton", t("Confirm carton %(code)s", { code: rec.code }));
   $("#rec-diagrams").replaceChildren(
     ...rec.cartons.map((c) =>
       h(
@@ -177,10 +191,10 @@ function renderRecommendation(o) {
         h("img", {
           class: "diagram",
           src: svgUrl(c.diagram_svg),
-          alt: `Placement diagram, carton ${c.index} ${c.code}: ${c.units} unit(s), layer by layer`,
+          alt: t("Placement diagram, carton %(index)s %(code)s: %(units)s unit(s), layer by layer", { index: c.index, code: c.code, units: c.units }),
           dataset: { testid: "diagram" },
         }),
-        h("figcaption", { class: "meta" }, `${c.index}. ${c.code} · ${c.units} unit(s) · ${grams(c.gross_g)}`),
+        h("figcaption", { class: "meta" }, `${c.index}. ${c.code} · ${t("%(units)s unit(s)", { units: c.units })} · ${grams(c.gross_g)}`),
       ),
     ),
   );
@@ -191,7 +205,7 @@ function renderRecommendation(o) {
         { class: i === 0 ? "row-recommended" : "" },
         h("td", {}, `${i === 0 ? "✔ " : ""}${alt.label}`),
         h("td", { class: "num" }, money(alt.carton_cost_minor, rec.currency || "GBP")),
-        h("td", { class: "num" }, alt.rated ? money(alt.rate_minor, rec.currency || "GBP") : "no rate"),
+        h("td", { class: "num" }, alt.rated ? money(alt.rate_minor, rec.currency || "GBP") : t("no rate")),
         h("td", { class: "num" }, money(alt.total_minor, rec.currency || "GBP")),
       ),
     ),
@@ -204,8 +218,18 @@ function describeSkus(skus) {
     .join(", ");
 }
 
+// First shift: the hint line and the PRACTICE marker follow the order (first-shift-panel.js).
+const fs = firstShift(st, {
+  onChange: () => {
+    setTote(null);
+    setOrder(null);
+  },
+});
+
 function setOrder(o) {
   order = o;
+  fs.practice(Boolean(o && o.practice));
+  fs.hint(o ? o.hint : fs.idleHint);
   show("#order", Boolean(o));
   setBlocked(o ? o.blocked : null);
   show("#pack-idle", !o && !tote && $("#carton-done").hidden);
@@ -222,10 +246,10 @@ function setOrder(o) {
   setText("#order-tote", o.tote || (tote ? tote.code : "—"));
   const slot = tote ? tote.orders.find((t) => t.allocation_id === o.allocation_id) : null;
   show("#order-slot", Boolean(slot));
-  if (slot) setText("#order-slot", `Slot ${slot.slot}`);
+  if (slot) setText("#order-slot", t("Slot %(slot)s", { slot: slot.slot }));
   const picked = o.lines.reduce((n, ln) => n + ln.picked, 0);
   const verified = o.lines.reduce((n, ln) => n + Math.min(ln.verified, ln.picked), 0);
-  setText("#order-progress", `${verified} / ${picked} verified`);
+  setText("#order-progress", t("%(verified)s / %(units)s verified", { verified, units: picked }));
   show("#gift-message", Boolean(o.gift_message));
   setText("#gift-text", o.gift_message || "");
   $("#history-link").href = o.history_url;
@@ -243,9 +267,9 @@ function setOrder(o) {
     ...o.lines.map((ln) => {
       const done = ln.verified >= ln.picked;
       const extra = [];
-      if (ln.short) extra.push(`${ln.short} missing (short)`);
-      if (ln.cancelled_in_tote) extra.push(`${ln.cancelled_in_tote} cancelled: take out`);
-      else if (ln.cancelled) extra.push(`${ln.cancelled} cancelled`);
+      if (ln.short) extra.push(t("%(n)s missing (short)", { n: ln.short }));
+      if (ln.cancelled_in_tote) extra.push(t("%(n)s cancelled: take out", { n: ln.cancelled_in_tote }));
+      else if (ln.cancelled) extra.push(t("%(n)s cancelled", { n: ln.cancelled }));
       return h(
         "tr",
         {
@@ -271,10 +295,10 @@ function setOrder(o) {
   renderRecommendation(o);
   const rec = o.recommendation;
   const ready = o.all_verified && o.loose_units > 0 && !o.blocked;
-  if (o.blocked) setText("#pack-prompt", "Stop: this order must not be packed.");
-  else if (ready && rec && rec.code) setText("#pack-prompt", "All units verified. Close the carton.");
-  else if (ready && rec) setText("#pack-prompt", "All units verified.");
-  else setText("#pack-prompt", "Scan each unit");
+  if (o.blocked) setText("#pack-prompt", t("Stop: this order must not be packed."));
+  else if (ready && rec && rec.code) setText("#pack-prompt", t("All units verified. Close the carton."));
+  else if (ready && rec) setText("#pack-prompt", t("All units verified."));
+  else setText("#pack-prompt", t("Scan each unit"));
   if ($("#history").open) loadHistory();
 }
 
@@ -291,8 +315,9 @@ async function open(code, { quiet = false } = {}) {
   setOrder(ack.order);
   show("#pack-idle", !ack.order && !tote);
   if (quiet) return;
-  if (tote) flash(true, `Tote ${tote.code}: ${tote.orders.length} orders. Scan each unit and put it in the slot shown.`);
-  else flash(true, `Order ${ack.order.order_number} open: scan each unit.`);
+  if (tote) {
+    flash(true, t("Tote %(tote)s: %(n)s orders. Scan each unit and put it in the slot shown.", { tote: tote.code, n: tote.orders.length }));
+  } else flash(true, t("Order %(order)s open: scan each unit.", { order: ack.order.order_number }));
 }
 
 function scanId(code) {
@@ -312,19 +337,19 @@ function showUnitAnswer(ack, { camera: fromCamera = false } = {}) {
   if (slot) {
     sortTo.dataset.slot = slot;
     setText("#sort-slot", slot);
-    setText("#sort-order", ack.order ? `order ${ack.order.order_number}` : "");
+    setText("#sort-order", ack.order ? t("order %(order)s", { order: ack.order.order_number }) : "");
   }
-  const prefix = fromCamera ? "Camera: " : "";
-  let message = ack.message || ack.error || "Rejected.";
+  let message = ack.message || ack.error || t("Rejected.");
   const rec = order && order.all_verified && !order.blocked && order.recommendation;
-  if (ack.ok && rec && rec.code) message = `${message} All verified: scan the carton ${rec.code}.`;
-  flash(ack.ok, prefix + message, { sound: SOUNDS[ack.result] || null });
+  if (ack.ok && rec && rec.code) message = `${message} ${t("All verified: scan the carton %(code)s.", { code: rec.code })}`;
+  if (fromCamera) message = t("Camera: %(message)s", { message });
+  flash(ack.ok, message, { sound: SOUNDS[ack.result] || null });
 }
 
 async function scanUnit(code) {
   const target = scanTarget();
   if (!target) {
-    flash("warn", "Scan a tote first.");
+    flash("warn", t("Scan a tote first."));
     return;
   }
   const id = scanId(code);
@@ -352,7 +377,7 @@ function askOverride(carton) {
   setText("#override-back", rec.code);
   show("#override-note-form", false);
   show(panel, true);
-  flash("warn", `${carton} is not the recommended ${rec.label}. Choose why (1–5 then Enter), or scan ${rec.code}.`);
+  flash("warn", t("%(carton)s is not the recommended %(label)s. Choose why (1–5 then Enter), or scan %(code)s.", { carton, label: rec.label, code: rec.code }));
 }
 
 async function cartonScanned(code) {
@@ -390,21 +415,29 @@ async function closeCarton(carton, reason = null, note = null) {
   const override = c.override;
   show("#carton-override", Boolean(override));
   if (override) {
-    const extra = override.extra_cost_minor ? ` (+${money(override.extra_cost_minor, "GBP")} against the recommendation)` : "";
-    setText("#carton-override", `Override recorded: ${override.chosen} instead of ${override.recommended}: ${override.reason_label}${extra}.`);
+    const facts = { chosen: override.chosen, recommended: override.recommended, reason: override.reason_label };
+    setText(
+      "#carton-override",
+      override.extra_cost_minor
+        ? t("Override recorded: %(chosen)s instead of %(recommended)s: %(reason)s (+%(extra)s against the recommendation).", {
+            ...facts,
+            extra: money(override.extra_cost_minor, "GBP"),
+          })
+        : t("Override recorded: %(chosen)s instead of %(recommended)s: %(reason)s.", facts),
+    );
   }
   show("#carton-photo", false);
   const finished = ack.order.status === "packed";
   setText(
     "#carton-next",
     finished
-      ? "Put the slip in, seal it, send it to weighing. Scan the next tote."
-      : "More units of this order go in another carton: keep going.",
+      ? t("Put the slip in, seal it, send it to weighing. Scan the next tote.")
+      : t("More units of this order go in another carton: keep going."),
   );
   show(done, true);
   flash(true, ack.message);
   if (ack.photo) showPhoto(ack.photo);
-  else if (ack.photo_error) flash("warn", `${ack.message} No photo: ${ack.photo_error}`);
+  else if (ack.photo_error) flash("warn", `${ack.message} ${t("No photo: %(why)s", { why: ack.photo_error })}`);
   else if (camera.mode === "browser") await takePhoto({ quiet: true });
   if (tote && finished) {
     await open(tote.code, { quiet: true });
@@ -418,13 +451,13 @@ async function closeCarton(carton, reason = null, note = null) {
 function showPhoto(photo) {
   show("#carton-photo", true);
   $("#carton-photo-img").src = photo.url;
-  setText("#carton-photo-text", `Photo kept with carton ${photo.carton || "(next carton)"}.`);
+  setText("#carton-photo-text", t("Photo kept with carton %(carton)s.", { carton: photo.carton || t("(next carton)") }));
 }
 
 async function takePhoto({ quiet = false } = {}) {
   const allocationId = lastCarton && !$("#carton-done").hidden ? lastCarton.allocationId : order && order.allocation_id;
   if (!allocationId) {
-    flash("warn", "Open an order (or close a carton) before taking its photo.");
+    flash("warn", t("Open an order (or close a carton) before taking its photo."));
     return;
   }
   const carton = lastCarton && lastCarton.allocationId === allocationId && !$("#carton-done").hidden ? lastCarton.code : null;
@@ -474,7 +507,7 @@ async function loadHistory() {
       h(
         "li",
         { class: `history-event${e.ok ? "" : " bad"}`, dataset: { kind: e.kind } },
-        h("span", { class: "meta" }, new Date(e.at).toLocaleTimeString()),
+        h("span", { class: "meta" }, formatTime(e.at, { timeStyle: "medium" })),
         " ",
         h("span", { "aria-hidden": "true" }, e.ok ? "✔ " : "✖ "),
         e.text,
@@ -534,12 +567,12 @@ st.onScan(async (code) => {
   if (picked) return;
   if (reason) {
     if (pendingOverride && order) await closeCarton(pendingOverride.carton, reason[1].toLowerCase());
-    else flash("warn", "A reason code only answers the question why another carton is used.");
+    else flash("warn", t("A reason code only answers the question why another carton is used."));
     return;
   }
   if (CARTON_TYPE.test(code)) {
     if (order) await cartonScanned(code);
-    else flash("warn", "Scan a tote first, then its units, then the carton.");
+    else flash("warn", t("Scan a tote first, then its units, then the carton."));
     return;
   }
   if ((!order && !tote) || TOTE.test(code)) {

@@ -3,6 +3,7 @@
 // Everything a scanner can do works without the screen: scan cartons (CT… or their SSCC) to
 // build, scan a pallet label (PAL… or its SSCC) to bring a pallet back.
 
+import { formatNumber, t } from "./i18n.js";
 import { $, flash, grams, h, setText, show, station } from "./station.js";
 
 const root = $("#pallet-root");
@@ -28,12 +29,14 @@ function remember(view) {
   else sessionStorage.removeItem(CURRENT);
 }
 
+/** Kilograms with one decimal in the page's language (412,5 in German): shown, and typed back. */
 function kg(g) {
   if (g === null || g === undefined) return "";
-  return (g / 1000).toFixed(1);
+  return formatNumber(g / 1000, { minimumFractionDigits: 1, maximumFractionDigits: 1, useGrouping: false });
 }
 
-const KIND = { single_sku: "Single SKU", mixed: "Mixed" };
+const KIND = { single_sku: t("Single SKU"), mixed: t("Mixed") };
+const STATUS = { open: t("open"), closed: t("closed"), shipped: t("shipped") };
 
 function render(view) {
   pallet = view;
@@ -43,7 +46,7 @@ function render(view) {
   if (!view) return;
   setText("#pallet-code", view.pallet);
   const status = $("#pallet-status");
-  status.textContent = view.status;
+  status.textContent = STATUS[view.status] || view.status;
   status.dataset.status = view.status;
   const kind = $("#pallet-kind");
   kind.hidden = !view.kind;
@@ -77,7 +80,7 @@ function render(view) {
                   class: "btn btn-small",
                   onclick: () => st.run(() => removeCarton(c.carton)),
                 },
-                "Take off",
+                t("Take off"),
               )
             : null,
         ),
@@ -90,7 +93,11 @@ function render(view) {
     if (document.activeElement !== weight) weight.value = kg(view.estimated_weight_g);
     setText(
       "#close-estimate",
-      `estimate ${kg(view.estimated_weight_g)} kg: cartons ${kg(view.cartons_weight_g)} + pallet ${kg(view.tare_g)}`,
+      t("estimate %(total)s kg: cartons %(cartons)s + pallet %(pallet)s", {
+        total: kg(view.estimated_weight_g),
+        cartons: kg(view.cartons_weight_g),
+        pallet: kg(view.tare_g),
+      }),
     );
   }
   const closed = Boolean(view.sscc) && view.status !== "open";
@@ -99,7 +106,13 @@ function render(view) {
     setText("#pallet-sscc", view.sscc);
     setText(
       "#pallet-measures",
-      `${kg(view.weight_g)} kg gross · ${view.height_mm} mm high · ${view.pallet_type} ${view.dims_mm[0]} × ${view.dims_mm[1]} mm`,
+      t("%(weight)s kg gross · %(height)s mm high · %(type)s %(length)s × %(width)s mm", {
+        weight: kg(view.weight_g),
+        height: view.height_mm,
+        type: view.pallet_type,
+        length: view.dims_mm[0],
+        width: view.dims_mm[1],
+      }),
     );
     $("#pallet-label-link").href = view.label_url;
     $("#pallet-zpl-link").href = view.label_zpl_url;
@@ -117,7 +130,7 @@ function renderReady(groups) {
   $("#ready").replaceChildren(
     ...groups.map((group, n) => {
       const to = group.consignee || {};
-      const klass = h("select", { class: "field", name: "freight_class" }, h("option", { value: "" }, "Class: not given"));
+      const klass = h("select", { class: "field", name: "freight_class" }, h("option", { value: "" }, t("Class: not given")));
       klass.append(options.cloneNode(true));
       klass.value = group.freight_class || "";
       const form = h(
@@ -138,22 +151,22 @@ function renderReady(groups) {
             {},
             h("input", { type: "checkbox", name: "pallet", value: p.pallet, checked: true }),
             h("span", { class: "mono" }, p.pallet),
-            h("span", { class: "meta" }, `${p.cartons} ctn · ${kg(p.weight_g)} kg · ${KIND[p.kind] || ""}`),
+            h("span", { class: "meta" }, `${t("%(n)s ctn", { n: p.cartons })} · ${kg(p.weight_g)} kg · ${KIND[p.kind] || ""}`),
           ),
         ),
-        h("label", { class: "label" }, "Freight class", klass),
+        h("label", { class: "label" }, t("Freight class"), klass),
         h(
           "label",
           { class: "label" },
-          "Special instructions",
+          t("Special instructions"),
           h("textarea", { class: "field", name: "instructions" }, group.instructions || ""),
         ),
-        h("input", { class: "field", name: "trailer", placeholder: "Trailer number" }),
-        h("input", { class: "field", name: "seal", placeholder: "Seal number" }),
+        h("input", { class: "field", name: "trailer", placeholder: t("Trailer number") }),
+        h("input", { class: "field", name: "seal", placeholder: t("Seal number") }),
         h(
           "button",
           { type: "submit", class: "btn btn-primary btn-block", dataset: { testid: "ship-pallets" } },
-          "Ship with bill of lading",
+          t("Ship with bill of lading"),
         ),
       );
       return form;
@@ -186,8 +199,8 @@ function renderBols(rows) {
         "li",
         { dataset: { bol: b.bol } },
         h("span", { class: "closeout-name mono" }, b.bol),
-        h("span", { class: "meta" }, `${b.consignee || ""} · ${b.pallets} plt · ${b.carrier} PRO ${b.pro_number || "—"}`),
-        h("a", { class: "btn btn-small", href: b.pdf_url, target: "_blank", rel: "noopener" }, "BOL PDF"),
+        h("span", { class: "meta" }, `${b.consignee || ""} · ${t("%(n)s plt", { n: b.pallets })} · ${b.carrier} PRO ${b.pro_number || "—"}`),
+        h("a", { class: "btn btn-small", href: b.pdf_url, target: "_blank", rel: "noopener" }, t("BOL PDF")),
       ),
     ),
   );
@@ -222,7 +235,7 @@ async function closePallet() {
   const heightText = $("#close-height").value.trim().replace(",", ".");
   const height = Math.round(Number(heightText) * 10);
   if (!heightText || !Number.isFinite(height) || height <= 0) {
-    flash(false, "Measure the pallet's height (cm) first.");
+    flash(false, t("Measure the pallet's height (cm) first."));
     $("#close-height").focus();
     return;
   }
@@ -230,7 +243,7 @@ async function closePallet() {
   if (weightText) {
     const weight = Math.round(Number(weightText) * 1000);
     if (!Number.isFinite(weight) || weight <= 0) {
-      flash(false, "The gross weight is a number of kilograms, like 412.5.");
+      flash(false, t("The gross weight is a number of kilograms, like 412.5."));
       return;
     }
     payload.weight_g = weight;
@@ -241,7 +254,10 @@ async function closePallet() {
   $("#close-height").value = "";
   render(ack.pallet);
   const printed = ack.print || {};
-  setText("#pallet-print", printed.printed ? `Printed on ${printed.printer}.` : printed.error || "Open the PDF and print it.");
+  setText(
+    "#pallet-print",
+    printed.printed ? t("Printed on %(printer)s.", { printer: printed.printer }) : printed.error || t("Open the PDF and print it."),
+  );
   flash(printed.error ? "warn" : true, ack.message);
   await refresh();
 }
@@ -249,7 +265,7 @@ async function closePallet() {
 async function shipGroup(form) {
   const pallets = [...form.querySelectorAll('input[name="pallet"]:checked')].map((i) => i.value);
   if (!pallets.length) {
-    flash(false, "Tick the pallets that go on this truck.");
+    flash(false, t("Tick the pallets that go on this truck."));
     return;
   }
   const value = (name) => form.querySelector(`[name="${name}"]`).value.trim();
@@ -291,7 +307,7 @@ $("#new-pallet").addEventListener("click", () =>
 $("#next-pallet").addEventListener("click", () =>
   st.run(async () => {
     render(null);
-    flash("info", "Scan the first carton of the next pallet.", { quiet: true });
+    flash("info", t("Scan the first carton of the next pallet."), { quiet: true });
   }),
 );
 

@@ -7,8 +7,32 @@
 //   scan; `certain` is false where only the server can know (another order's tote, a GS1
 //   string this small parser does not read).
 
-const LOCATION = /^[A-Z]\d{2}-\d{2}-\d{1,2}$/;
+import { t } from "./i18n.js";
+
+const LOCATION = /^[A-Z]\d{2}-\d{2}-\d{1,2}(?:-[1-9])?$/;
 const TOTE = /^T\d{4,6}$/;
+// Labels print the code and a check character (app/domain/codes.py): fixed-width codes only.
+const CHECKED = [
+  ["location", /^([A-Z]\d{2}-\d{2}-[1-9](?:-[1-9])?)([0-9A-Z])$/, "Location"],
+  ["tote", /^(T\d{6})([0-9A-Z])$/, "Tote"],
+];
+const MOD36 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ";
+
+/** ISO 7064 Mod 37,36 over the code without separators, its check character last. */
+export function checkOk(payload) {
+  let check = 18;
+  for (const ch of payload.replace(/-/g, "")) check = ((((check || 36) * 2) % 37) + MOD36.indexOf(ch)) % 36;
+  return check === 1;
+}
+
+/** A label's payload: {kind, code, ok, what} or null when the text is not code + one char. */
+function checked(upper) {
+  for (const [kind, re, what] of CHECKED) {
+    const m = re.exec(upper);
+    if (m) return { kind, code: m[1], ok: checkOk(m[1] + m[2]), what };
+  }
+  return null;
+}
 const INTERNAL = [/^CT\d{6,10}$/, /^BOX-[A-Z0-9]{1,12}$/, /^U\d{4,6}$/];
 const GS = "\x1d";
 
@@ -103,6 +127,14 @@ function digitalLink(text) {
 export function parse(raw) {
   const text = String(raw).replace(/^[\s\x1d]+|[\s\x1d]+$/g, "");
   const upper = text.toUpperCase();
+  // A code and one more character is a label's payload, even where a two-digit level would
+  // also match: the same rule as app/domain/scanning.py.
+  const label = checked(upper);
+  if (label && label.ok) return { kind: label.kind, value: label.code, raw: text };
+  if (label) {
+    const message = label.kind === "tote" ? t("Tote code check failed: rescan the label") : t("Location code check failed: rescan the label");
+    return { kind: "check_failed", value: label.code, raw: text, message };
+  }
   if (LOCATION.test(upper)) return { kind: "location", value: upper, raw: text };
   if (TOTE.test(upper)) return { kind: "tote", value: upper, raw: text };
   if (INTERNAL.some((re) => re.test(upper))) return { kind: "internal", value: upper, raw: text };
@@ -130,9 +162,11 @@ export function stageOf(task) {
   return "tote";
 }
 
+// The same sentences (message ids) as app/domain/picking.py: one translation serves both.
 function progress(task) {
   const left = task.qty - task.picked;
-  return `Item OK: ${task.picked} of ${task.qty}.` + (left === 0 ? " Scan the tote." : ` ${left} more.`);
+  const values = { picked: task.picked, qty: task.qty, left };
+  return left === 0 ? t("Item OK: %(picked)s of %(qty)s. Scan the tote.", values) : t("Item OK: %(picked)s of %(qty)s. %(left)s more.", values);
 }
 
 function verdict(result, ok, message, task, certain = true) {
@@ -144,44 +178,46 @@ export function judge(task, code, today = new Date().toISOString().slice(0, 10))
   const scan = parse(code);
   const stage = stageOf(task);
   const reject = (result, message, certain = true) => verdict(result, false, message, task, certain);
-  if (stage === "done") return reject("task_done", "This task is already done.");
+  if (scan.kind === "check_failed") return reject("check_failed", scan.message);
+  const at = { location: task.location };
+  if (stage === "done") return reject("task_done", t("This task is already done."));
   if (stage === "location") {
-    if (scan.kind !== "location") return reject("expected_location", `Scan the location ${task.location} first.`);
-    if (scan.value !== task.location) return reject("wrong_location", `Wrong location: go to ${task.location}.`);
-    return verdict("location_ok", true, "Location confirmed. Scan the item.", { ...task, location_confirmed: true });
+    if (scan.kind !== "location") return reject("expected_location", t("Scan the location %(location)s first.", at));
+    if (scan.value !== task.location) return reject("wrong_location", t("Wrong location: go to %(location)s.", at));
+    return verdict("location_ok", true, t("Location confirmed. Scan the item."), { ...task, location_confirmed: true });
   }
   if (scan.kind === "location") {
-    if (scan.value === task.location) return verdict("location_ok", true, "Location already confirmed. Scan the item.", task);
-    return reject("wrong_location", `Wrong location: go to ${task.location}.`);
+    if (scan.value === task.location) return verdict("location_ok", true, t("Location already confirmed. Scan the item."), task);
+    return reject("wrong_location", t("Wrong location: go to %(location)s.", at));
   }
   if (scan.kind === "tote") {
     if (stage === "item") {
-      return reject("expected_tote", `Pick all ${task.qty} first (${task.picked} so far), then scan the tote.`);
+      return reject("expected_tote", t("Pick all %(qty)s first (%(picked)s so far), then scan the tote.", { qty: task.qty, picked: task.picked }));
     }
-    if (task.tote && scan.value !== task.tote) return reject("wrong_tote", `Wrong tote: this order is in tote ${task.tote}.`);
+    if (task.tote && scan.value !== task.tote) return reject("wrong_tote", t("Wrong tote: this order is in tote %(tote)s.", { tote: task.tote }));
     // A tote no order uses yet might hold another order: only the server knows.
     const done = { ...task, tote: scan.value, status: "done" };
-    return verdict("tote_ok", true, "Put in tote. Task done.", done, Boolean(task.tote));
+    return verdict("tote_ok", true, t("Put in tote. Task done."), done, Boolean(task.tote));
   }
   const codes = new Set(task.item_codes || [task.barcode]);
   if (!codes.has(scan.value) && !codes.has(scan.raw)) {
-    return reject("wrong_item", `Wrong item: this is not ${task.sku}.`, !scan.unread);
+    return reject("wrong_item", t("Wrong item: this is not %(sku)s.", { sku: task.sku }), !scan.unread);
   }
   const expiry = scan.expires_on || (scan.lot && task.bin_lot && scan.lot !== task.bin_lot ? null : task.expires_on);
   if (expiry && expiry < today) {
-    return reject("expired", `Expired unit (lot ${scan.lot || task.bin_lot || "unknown"}, expired ${expiry}). Do not pick it.`);
+    return reject("expired", t("Expired unit (lot %(lot)s, expired %(expires_on)s). Do not pick it.", { lot: scan.lot || task.bin_lot || t("unknown"), expires_on: expiry }));
   }
   if (scan.lot && task.lot && scan.lot !== task.lot) {
-    return reject("wrong_lot", `Wrong lot ${scan.lot}: this order needs lot ${task.lot}.`);
+    return reject("wrong_lot", t("Wrong lot %(lot)s: this order needs lot %(wanted_lot)s.", { lot: scan.lot, wanted_lot: task.lot }));
   }
   if (scan.lot && !task.lot && task.bin_lot && scan.lot !== task.bin_lot) {
-    return reject("wrong_lot", `Wrong lot ${scan.lot}: bin ${task.location} holds lot ${task.bin_lot}.`);
+    return reject("wrong_lot", t("Wrong lot %(lot)s: bin %(location)s holds lot %(bin_lot)s.", { lot: scan.lot, location: task.location, bin_lot: task.bin_lot }));
   }
-  if (stage === "tote") return reject("over_pick", `Over-pick: only ${task.qty} wanted. Put the extra unit back.`);
+  if (stage === "tote") return reject("over_pick", t("Over-pick: only %(qty)s wanted. Put the extra unit back.", { qty: task.qty }));
   if (task.serial_required) {
-    if (!scan.serial) return reject("serial_required", `${task.sku} needs its serial number: scan the serial barcode.`);
+    if (!scan.serial) return reject("serial_required", t("%(sku)s needs its serial number: scan the serial barcode.", { sku: task.sku }));
     const seen = new Set(task.serials_seen || []);
-    if (seen.has(scan.serial)) return reject("duplicate_serial", `Serial ${scan.serial} was already picked. Scan another unit.`);
+    if (seen.has(scan.serial)) return reject("duplicate_serial", t("Serial %(serial)s was already picked. Scan another unit.", { serial: scan.serial }));
     const next = { ...task, picked: task.picked + 1, serials_seen: [...seen, scan.serial] };
     return verdict("item_ok", true, progress(next), next, false); // other pickers' serials: server
   }
@@ -193,12 +229,12 @@ export function judge(task, code, today = new Date().toISOString().slice(0, 10))
 export function judgeQuantity(task, total) {
   const stage = stageOf(task);
   const reject = (result, message) => verdict(result, false, message, task);
-  if (stage === "done") return reject("task_done", "This task is already done.");
-  if (stage === "location") return reject("expected_location", `Scan the location ${task.location} first.`);
-  if (task.serial_required) return reject("serial_required", `${task.sku} needs its serial number: scan the serial barcode.`);
-  if (task.picked === 0) return reject("scan_one_first", `Scan one ${task.sku} first, then key in the quantity.`);
-  if (total > task.qty) return reject("over_pick", `Over-pick: only ${task.qty} wanted. Put the extra unit back.`);
-  if (total <= task.picked) return reject("bad_quantity", `Key in the total in hand: more than ${task.picked}, at most ${task.qty}.`);
+  if (stage === "done") return reject("task_done", t("This task is already done."));
+  if (stage === "location") return reject("expected_location", t("Scan the location %(location)s first.", { location: task.location }));
+  if (task.serial_required) return reject("serial_required", t("%(sku)s needs its serial number: scan the serial barcode.", { sku: task.sku }));
+  if (task.picked === 0) return reject("scan_one_first", t("Scan one %(sku)s first, then key in the quantity.", { sku: task.sku }));
+  if (total > task.qty) return reject("over_pick", t("Over-pick: only %(qty)s wanted. Put the extra unit back.", { qty: task.qty }));
+  if (total <= task.picked) return reject("bad_quantity", t("Key in the total in hand: more than %(picked)s, at most %(qty)s.", { picked: task.picked, qty: task.qty }));
   const next = { ...task, picked: total };
   return verdict("item_ok", true, progress(next), next);
 }
@@ -206,9 +242,11 @@ export function judgeQuantity(task, total) {
 /** A short pick on the handheld: the task keeps what was picked; the server finds the rest. */
 export function judgeShort(task, reason) {
   const stage = stageOf(task);
-  if (stage === "done") return verdict("task_done", false, "This task is already done.", task);
-  if (task.picked >= task.qty) return verdict("nothing_missing", false, "Every unit is picked: scan the tote instead.", task);
+  if (stage === "done") return verdict("task_done", false, t("This task is already done."), task);
+  if (task.picked >= task.qty) return verdict("nothing_missing", false, t("Every unit is picked: scan the tote instead."), task);
   const next = { ...task, qty: task.picked, status: task.picked ? task.status : "done" };
-  const rest = task.picked ? ` Scan the tote for the ${task.picked} you have.` : "";
-  return verdict("short_ok", true, `Short recorded (${reason.replace("_", " ")}).${rest}`, next, false);
+  const labels = { empty: t("bin empty"), damaged: t("damaged"), not_found: t("not found"), expired: t("expired") };
+  const said = t("Short recorded (%(reason)s).", { reason: labels[reason] || reason.replace("_", " ") });
+  const rest = task.picked ? ` ${t("Scan the tote for the %(picked)s you have.", { picked: task.picked })}` : "";
+  return verdict("short_ok", true, `${said}${rest}`, next, false);
 }

@@ -9,8 +9,10 @@
 // of the offline scans and what changed meanwhile (a cancel, a hold, a reassignment).
 
 import { cameraScanner } from "./camera.js";
+import { firstShift } from "./first-shift-panel.js";
 import { openQueue } from "./offline-queue.js";
 import { judge, judgeQuantity, judgeShort, stageOf } from "./pick-rules.js";
+import { t, tn } from "./i18n.js";
 import { $, $$, flash, h, newScanId, poller, setText, show, station } from "./station.js";
 
 const PUT_BACK = "put_back"; // a cancelled order's picked units going back to their bin
@@ -36,22 +38,26 @@ let noteTimer = null;
 
 const st = station("/pick", {
   wedge: { inject: true },
-  offlineMessage: "Offline: keep picking. Scans are kept on this handheld and sent when the connection is back.",
+  offlineMessage: t("Offline: keep picking. Scans are kept on this handheld and sent when the connection is back."),
   onSignedIn: () => {
-    st.run(() => resume());
+    st.run(async () => {
+      await fs.refresh(); // new here? hints on, and a practice wave on offer
+      await resume();
+    });
   },
   onSignedOut: () => {
+    fs.clear();
     poll.stop();
     setTask(null);
     show("#task", false);
     show("#no-work", false);
   },
   onDisconnect: () => poll.stop(),
-  onDuplicate: (code) => note(`Same scan delivered twice: ${code} counted once.`),
+  onDuplicate: (code) => note(t("Same scan delivered twice: %(code)s counted once.", { code })),
   onResumeOffline: () => {
     const saved = savedTask();
     render(saved);
-    flash("warn", "Offline: working from this handheld. Scans are kept and sent when the connection is back.", {
+    flash("warn", t("Offline: working from this handheld. Scans are kept and sent when the connection is back."), {
       quiet: true,
     });
     refreshQueueStatus();
@@ -65,30 +71,31 @@ const poll = poller(async () => {
   if (ack.ok && ack.task) {
     poll.stop();
     render(ack.task);
-    const what = ack.task.kind === PUT_BACK ? "Put-back task" : "New task";
-    flash(true, `${what}: go to ${ack.task.location}.`);
+    const where = { location: ack.task.location };
+    flash(true, ack.task.kind === PUT_BACK ? t("Put-back task: go to %(location)s.", where) : t("New task: go to %(location)s.", where));
   }
 }, 3000);
 
 // ---------------------------------------------------------------- rendering
 
-function prompt(t) {
-  if (t.kind === PUT_BACK) {
-    if (t.stage === "location") return `Put back: scan location ${t.location}`;
-    if (t.stage === "item") return `Scan each item as it goes in (${t.qty - t.picked} to go)`;
-    return "Put-back done";
+function prompt(job) {
+  const left = { n: job.qty - job.picked };
+  if (job.kind === PUT_BACK) {
+    if (job.stage === "location") return t("Put back: scan location %(location)s", { location: job.location });
+    if (job.stage === "item") return t("Scan each item as it goes in (%(n)s to go)", left);
+    return t("Put-back done");
   }
-  switch (t.stage) {
+  switch (job.stage) {
     case "location":
-      return `Scan location ${t.location}`;
+      return t("Scan location %(location)s", { location: job.location });
     case "item":
-      return `Scan item (${t.qty - t.picked} to go)`;
+      return t("Scan item (%(n)s to go)", left);
     case "tote":
-      return t.tote ? `Scan tote ${t.tote}` : "Scan an empty tote";
+      return job.tote ? t("Scan tote %(tote)s", { tote: job.tote }) : t("Scan an empty tote");
     case "done":
-      return st.online ? "Task done" : "Task done: the next task comes when back online";
+      return st.online ? t("Task done") : t("Task done: the next task comes when back online");
     default:
-      return "Scan";
+      return t("Scan");
   }
 }
 
@@ -110,49 +117,58 @@ function setTask(t) {
   }
 }
 
-function render(t) {
-  setTask(t);
-  show("#task", Boolean(t) && !reconciling);
-  show("#no-work", !t && !reconciling);
-  if (!t) return;
+// First shift: the hint line and the PRACTICE marker follow the task (first-shift-panel.js).
+const fs = firstShift(st, { onChange: () => loadNext() });
+
+function render(shown) {
+  setTask(shown);
+  show("#task", Boolean(shown) && !reconciling);
+  show("#no-work", !shown && !reconciling);
+  fs.practice(Boolean(shown && shown.practice));
+  fs.hint(shown ? (shown.hints && shown.hints[shown.stage]) || shown.hint : null);
+  if (!shown) return;
   const card = $("#task");
-  const putBack = t.kind === PUT_BACK;
+  const putBack = shown.kind === PUT_BACK;
   Object.assign(card.dataset, {
-    kind: t.kind || "pick",
-    stage: t.stage || "",
-    taskId: String(t.task_id),
-    qty: String(t.qty),
-    picked: String(t.picked),
-    tote: t.tote || "",
-    barcode: t.barcode || "",
+    kind: shown.kind || "pick",
+    stage: shown.stage || "",
+    taskId: String(shown.task_id),
+    qty: String(shown.qty),
+    picked: String(shown.picked),
+    tote: shown.tote || "",
+    barcode: shown.barcode || "",
   });
-  setText("#task-stage", prompt(t));
-  setText("#task-location", t.location);
-  setText("#task-sku", t.sku);
-  setText("#task-name", t.sku_name);
-  setText("#task-barcode", t.barcode);
-  const lotText = [t.lot ? `Lot ${t.lot}` : t.bin_lot ? `Bin lot ${t.bin_lot}` : "", t.expires_on ? `expires ${t.expires_on}` : "", t.serial_required ? "scan each serial" : ""]
+  setText("#task-stage", prompt(shown));
+  setText("#task-location", shown.location);
+  setText("#task-sku", shown.sku);
+  setText("#task-name", shown.sku_name);
+  setText("#task-barcode", shown.barcode);
+  const lotText = [
+    shown.lot ? t("Lot %(lot)s", { lot: shown.lot }) : shown.bin_lot ? t("Bin lot %(lot)s", { lot: shown.bin_lot }) : "",
+    shown.expires_on ? t("expires %(date)s", { date: shown.expires_on }) : "",
+    shown.serial_required ? t("scan each serial") : "",
+  ]
     .filter(Boolean)
     .join(" · ");
   setText("#task-lot", lotText);
   show("#task-lot", Boolean(lotText));
-  setText("#task-picked", t.picked);
-  setText("#task-total", t.qty);
+  setText("#task-picked", shown.picked);
+  setText("#task-total", shown.qty);
   show("#task-kind", putBack);
-  setText("#qty-label", putBack ? "Put back" : "Picked");
-  setText("#tote-label", putBack ? "From" : "Tote");
-  const tote = putBack ? t.from || t.tote || "—" : t.tote || "Any empty tote";
+  setText("#qty-label", putBack ? t("Put back") : t("Picked"));
+  setText("#tote-label", putBack ? t("From") : t("Tote"));
+  const tote = putBack ? shown.from || shown.tote || "—" : shown.tote || t("Any empty tote");
   setText("#task-tote", tote);
-  $("#task-tote").classList.toggle("free", putBack || !t.tote);
-  setText("#task-order", t.order_number);
-  setText("#task-wave", t.wave);
-  show("#task-wave-part", Boolean(t.wave));
+  $("#task-tote").classList.toggle("free", putBack || !shown.tote);
+  setText("#task-order", shown.order_number);
+  setText("#task-wave", shown.wave);
+  show("#task-wave-part", Boolean(shown.wave));
   for (const field of card.querySelectorAll(".task-field")) {
-    const current = field.dataset.field === t.stage || (t.stage === "item" && field.dataset.field === "qty");
+    const current = field.dataset.field === shown.stage || (shown.stage === "item" && field.dataset.field === "qty");
     field.classList.toggle("current", current);
   }
-  show("#qty-button", !putBack && t.stage === "item" && t.picked > 0 && !t.serial_required);
-  show("#short-button", !putBack && (t.stage === "location" || t.stage === "item"));
+  show("#qty-button", !putBack && shown.stage === "item" && shown.picked > 0 && !shown.serial_required);
+  show("#short-button", !putBack && (shown.stage === "location" || shown.stage === "item"));
 }
 
 function kindFor(result, ok) {
@@ -172,7 +188,7 @@ async function refreshQueueStatus() {
   const n = await q.count();
   const status = $("#queue-status");
   status.dataset.count = String(n);
-  setText("#queue-text", n === 1 ? "1 scan waiting to send" : `${n} scans waiting to send`);
+  setText("#queue-text", tn("%(n)s scan waiting to send", "%(n)s scans waiting to send", n, { n }));
   show(status, n > 0);
 }
 queueReady.then((q) => q.onChange(() => refreshQueueStatus()));
@@ -191,7 +207,7 @@ async function loadNext() {
 /** One queued action to the server, with its client id: a resend is answered, not redone. */
 async function send(item) {
   if (st.user && item.badge && item.badge !== st.user.badge) {
-    return { ok: false, error: "offline", message: `Waiting for ${item.badge} to sign in.` };
+    return { ok: false, error: "offline", message: t("Waiting for %(badge)s to sign in.", { badge: item.badge }) };
   }
   const payload = { ...item.payload, client_scan_id: item.id, queued: Boolean(item.offline) };
   return st.ask(item.event, payload, { flashErrors: false, timeoutMs: ACTION_TIMEOUT_MS });
@@ -283,12 +299,12 @@ async function markOffline(item) {
 /** The handheld's own verdict for an action that waits in the queue. */
 function applyLocal(local, alreadyShown = false) {
   if (!local) {
-    flash("queued", "Saved on this handheld: it is checked when the connection is back.");
+    flash("queued", t("Saved on this handheld: it is checked when the connection is back."));
     return;
   }
   if (local.ok) render(local.task);
   if (!alreadyShown) {
-    flash(kindFor(local.result, local.ok), `${local.message} (saved offline)`, { sound: local.result });
+    flash(kindFor(local.result, local.ok), t("%(message)s (saved offline)", { message: local.message }), { sound: local.result });
   }
 }
 
@@ -296,7 +312,7 @@ function applyLocal(local, alreadyShown = false) {
 async function applyAnswer(ack, provisional) {
   if (ack.task) render(ack.task);
   const result = ack.result || ack.error || "error";
-  const message = ack.message || ack.error || "Rejected.";
+  const message = ack.message || ack.error || t("Rejected.");
   const same = provisional && provisional.result === result;
   flash(kindFor(result, ack.ok), message, { sound: result, quiet: same });
   const finished = FINISHED.includes(result);
@@ -333,7 +349,7 @@ async function showReconcile() {
         },
         h("span", { class: "mono reconcile-code" }, item.label),
         h("span", { class: "reconcile-result" }, `${answer.ok ? "✔" : "✖"} ${answer.message || result}`),
-        match ? null : h("span", { class: "reconcile-was" }, `The handheld said: ${local.message}`),
+        match ? null : h("span", { class: "reconcile-was" }, t("The handheld said: %(message)s", { message: local.message })),
       ),
     );
   }
@@ -343,7 +359,7 @@ async function showReconcile() {
         "li",
         { class: "reconcile-row row-bad row-differs", dataset: { result: "failed", id: item.id } },
         h("span", { class: "mono reconcile-code" }, item.label),
-        h("span", { class: "reconcile-result" }, "✖ The server could not take this scan: tell your supervisor."),
+        h("span", { class: "reconcile-result" }, `✖ ${t("The server could not take this scan: tell your supervisor.")}`),
       ),
     );
   }
@@ -354,10 +370,14 @@ async function showReconcile() {
     ),
   );
   const applied = rows.filter((r) => r.ack.ok).length;
-  const summary =
-    `${rows.length} offline scan${rows.length === 1 ? "" : "s"} sent: ${applied} applied, ${rows.length - applied} refused.` +
-    (differ ? ` ${differ} came out differently than the handheld said.` : "") +
-    (changes.length ? ` ${changes.length} change${changes.length === 1 ? "" : "s"} while you were offline.` : "");
+  const counts = { n: rows.length, applied, refused: rows.length - applied };
+  const summary = [
+    tn("%(n)s offline scan sent: %(applied)s applied, %(refused)s refused.", "%(n)s offline scans sent: %(applied)s applied, %(refused)s refused.", rows.length, counts),
+    differ ? t("%(n)s came out differently than the handheld said.", { n: differ }) : "",
+    changes.length ? tn("%(n)s change while you were offline.", "%(n)s changes while you were offline.", changes.length, { n: changes.length }) : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
   setText("#reconcile-summary", summary);
   const section = $("#reconcile");
   section.dataset.scans = String(rows.length);
@@ -370,7 +390,7 @@ async function showReconcile() {
   show("#no-work", false);
   show("#reconcile", true);
   const attention = changes.length || differ || failed.length;
-  flash(attention ? "warn" : "ok", `Back online. ${summary}`, { sound: attention ? null : "item_ok" });
+  flash(attention ? "warn" : "ok", t("Back online. %(summary)s", { summary }), { sound: attention ? null : "item_ok" });
   $("#reconcile-continue").focus({ preventScroll: true });
 }
 
@@ -395,7 +415,7 @@ $("#reconcile-continue").addEventListener("click", () =>
 st.onScan(async (code, meta = {}) => {
   closeReconcile(); // a scan means the picker has moved on: it counts
   if (!task) {
-    flash("warn", `No task right now: ${code} was not used.`);
+    flash("warn", t("No task right now: %(code)s was not used.", { code }));
     return;
   }
   const payload = { task_id: task.task_id, code, entry: meta.entry || "scan" };
@@ -419,7 +439,10 @@ $("#qty-button").addEventListener("click", () => {
   if (!task) return;
   const input = $("#keypad-input");
   input.value = String(task.qty);
-  setText("#keypad-hint", `${task.picked} scanned so far, ${task.qty} wanted. How many ${task.sku} are in your hand in total?`);
+  setText(
+    "#keypad-hint",
+    t("%(picked)s scanned so far, %(qty)s wanted. How many %(sku)s are in your hand in total?", { picked: task.picked, qty: task.qty, sku: task.sku }),
+  );
   openSheet("keypad");
   input.focus();
   input.select();
@@ -441,18 +464,21 @@ $("#keypad-form").addEventListener("submit", (event) => {
   input.blur();
   closeSheets();
   if (!task || !Number.isInteger(total) || total < 1) {
-    flash(false, "Key in how many units are in your hand.", { sound: "bad_quantity" });
+    flash(false, t("Key in how many units are in your hand."), { sound: "bad_quantity" });
     return;
   }
   const local = judgeQuantity(task, total);
-  st.run(() => act("quantity", { task_id: task.task_id, total, entry: "keypad" }, local, `Qty ${total}`));
+  st.run(() => act("quantity", { task_id: task.task_id, total, entry: "keypad" }, local, t("Qty %(n)s", { n: total })));
 });
 
 // ---------------------------------------------------------------- short pick
 
 $("#short-button").addEventListener("click", () => {
   if (!task) return;
-  setText("#short-hint", `${task.picked} of ${task.qty} picked at ${task.location}. The rest is looked for in other bins.`);
+  setText(
+    "#short-hint",
+    t("%(picked)s of %(qty)s picked at %(location)s. The rest is looked for in other bins.", { picked: task.picked, qty: task.qty, location: task.location }),
+  );
   openSheet("short-sheet");
 });
 $("#short-cancel").addEventListener("click", () => closeSheets());
@@ -462,7 +488,7 @@ for (const button of $$(".short-reason")) {
     if (!task) return;
     const reason = button.dataset.reason;
     const local = judgeShort(task, reason);
-    st.run(() => act("short", { task_id: task.task_id, reason, entry: "button" }, local, `Short: ${button.textContent}`));
+    st.run(() => act("short", { task_id: task.task_id, reason, entry: "button" }, local, t("Short: %(reason)s", { reason: button.textContent })));
   });
 }
 

@@ -3,6 +3,7 @@
 // figure, a click on an order shows its lines, cartons and every scan. CSV for every table,
 // the daily summary as PDF. Scanning an order number or allocation id opens that order.
 
+import { formatNumber, t } from "./i18n.js";
 import { $, flash, h, setText, show, station, time } from "./station.js";
 
 /* global Chart */
@@ -89,10 +90,10 @@ async function start() {
   const o = ack.options;
   state.reports = o.reports;
   state.today = o.today;
-  fillSelect($("#f-shift"), o.shifts, "All shifts", (s) => `${s.name} (from ${s.start})`);
-  fillSelect($("#f-zone"), o.zones, "All zones");
-  fillSelect($("#f-carrier"), o.carriers, "All carriers");
-  fillSelect($("#f-channel"), o.channels, "All channels");
+  fillSelect($("#f-shift"), o.shifts, t("All shifts"), (s) => t("%(shift)s (from %(start)s)", { shift: s.name, start: s.start }));
+  fillSelect($("#f-zone"), o.zones, t("All zones"));
+  fillSelect($("#f-carrier"), o.carriers, t("All carriers"));
+  fillSelect($("#f-channel"), o.channels, t("All channels"));
   if (!$("#f-start").value) setRange(6, o.today);
   renderTabs();
   const token = await st.ask("download_token", {}, { flashErrors: false });
@@ -130,12 +131,12 @@ function fmt(value, kind) {
   if (value === null || value === undefined || value === "") return "—";
   switch (kind) {
     case "num":
-      return Number(value).toLocaleString();
+      return formatNumber(value);
     case "pct":
-      return `${Number(value).toFixed(1)} %`;
+      return `${formatNumber(value, { minimumFractionDigits: 1, maximumFractionDigits: 1 })} %`;
     case "dec":
     case "money":
-      return Number(value).toLocaleString(undefined, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+      return formatNumber(value, { minimumFractionDigits: 2, maximumFractionDigits: 2 });
     case "time":
       return time(value);
     default:
@@ -151,7 +152,7 @@ function pick(row, keys) {
 
 function describe(point) {
   return Object.entries(point)
-    .map(([k, v]) => `${k.replace(/_key$/, "")}: ${v === "" ? "(none)" : v}`)
+    .map(([k, v]) => `${k.replace(/_key$/, "")}: ${v === "" ? t("(none)") : v}`)
     .join(", ");
 }
 
@@ -177,50 +178,50 @@ function render(r) {
     ),
   );
   show("#ignored", r.ignored.length > 0);
-  setText("#ignored", r.ignored.length ? `⚠ The ${r.ignored.join(" and ")} filter does not apply to this report.` : "");
+  setText("#ignored", r.ignored.length ? `⚠ ${t("The %(filters)s filter does not apply to this report.", { filters: r.ignored.join(t(" and ")) })}` : "");
   setText("#note", r.note || "");
   const end = r.filters.end;
   $("#summary-pdf").href = `/reports/summary/${end}.pdf?${new URLSearchParams(state.token ? { token: state.token } : {})}`;
   for (const chart of Object.values(state.charts)) chart.destroy();
   state.charts = {};
-  $("#tables").replaceChildren(...r.tables.map((t) => tablePanel(r, t)));
+  $("#tables").replaceChildren(...r.tables.map((table) => tablePanel(r, table)));
 }
 
-function tablePanel(r, t) {
-  const csv = `/reports/export/${r.name}/${t.id}.csv?${query()}`;
+function tablePanel(r, tbl) {
+  const csv = `/reports/export/${r.name}/${tbl.id}.csv?${query()}`;
   const panel = h(
     "section",
-    { class: "panel", dataset: { table: t.id } },
+    { class: "panel", dataset: { table: tbl.id } },
     h(
       "div",
       { class: "panel-head" },
-      h("h3", {}, t.title),
-      h("a", { class: "btn btn-small", href: csv, dataset: { testid: `csv-${t.id}` } }, "CSV"),
+      h("h3", {}, tbl.title),
+      h("a", { class: "btn btn-small", href: csv, dataset: { testid: `csv-${tbl.id}` } }, "CSV"),
     ),
   );
-  if (t.chart && t.rows.length) {
+  if (tbl.chart && tbl.rows.length) {
     const canvas = h("canvas", {
       role: "img",
-      "aria-label": `${t.title}: chart; the same figures are in the table below`,
-      dataset: { chart: t.id },
+      "aria-label": t("%(title)s: chart; the same figures are in the table below", { title: tbl.title }),
+      dataset: { chart: tbl.id },
     });
     panel.append(h("div", { class: "rep-chart" }, canvas));
-    state.charts[t.id] = chartFor(canvas, t);
+    state.charts[tbl.id] = chartFor(canvas, tbl);
   }
-  panel.append(h("div", { class: "rep-scroll" }, dataTable(t.columns, t.rows, (row) => drillTo(pick(row, t.drill)), t.id)));
-  if (!t.rows.length) panel.append(h("p", { class: "hint" }, "Nothing in this period."));
+  panel.append(h("div", { class: "rep-scroll" }, dataTable(tbl.columns, tbl.rows, (row) => drillTo(pick(row, tbl.drill)), tbl.id)));
+  if (!tbl.rows.length) panel.append(h("p", { class: "hint" }, t("Nothing in this period.")));
   return panel;
 }
 
-function chartFor(canvas, t) {
-  const c = t.chart;
+function chartFor(canvas, tbl) {
+  const c = tbl.chart;
   return new Chart(canvas, {
     type: c.type || "bar",
     data: {
-      labels: t.rows.map((row) => String(row[c.x] ?? "—")),
+      labels: tbl.rows.map((row) => String(row[c.x] ?? "—")),
       datasets: c.series.map((s) => ({
         label: s.label,
-        data: t.rows.map((row) => row[s.key] ?? 0),
+        data: tbl.rows.map((row) => row[s.key] ?? 0),
         backgroundColor: COLORS[s.color] || COLORS.info,
         borderColor: "#0d1117",
         borderWidth: 1,
@@ -245,7 +246,7 @@ function chartFor(canvas, t) {
         if (!elements.length) return;
         const { index, datasetIndex } = elements[0];
         const series = c.series[datasetIndex];
-        drillTo({ ...pick(t.rows[index], t.drill), ...(series.drill || {}) });
+        drillTo({ ...pick(tbl.rows[index], tbl.drill), ...(series.drill || {}) });
       },
     },
   });
@@ -297,9 +298,9 @@ async function drill(point) {
   const d = ack.drill;
   state.drill = d;
   state.drillPoint = point;
-  setText("#drill-title", `${d.title}${d.total !== null && d.total !== undefined ? ` (${d.total.toLocaleString()})` : ""}`);
-  const more = d.total && d.total > d.rows.length ? ` Showing the latest ${d.rows.length}; the CSV has them all.` : "";
-  setText("#drill-what", `${state.report ? state.report.title : ""} · ${describe(point) || "everything"}.${more}`);
+  setText("#drill-title", `${d.title}${d.total !== null && d.total !== undefined ? ` (${formatNumber(d.total)})` : ""}`);
+  const more = d.total && d.total > d.rows.length ? ` ${t("Showing the latest %(n)s; the CSV has them all.", { n: d.rows.length })}` : "";
+  setText("#drill-what", `${state.report ? state.report.title : ""} · ${describe(point) || t("everything")}.${more}`);
   $("#drill-csv").href = `/reports/export/${state.name}/orders.csv?${query({ point: JSON.stringify(point) })}`;
   const table = dataTable(d.columns, d.rows, null, "drill-table");
   table.id = "drill-table";
@@ -314,31 +315,49 @@ async function openOrder(ref) {
   const ack = await st.ask("order", ref);
   if (!ack.ok) return;
   const o = ack.order;
-  setText("#order-title", `Order ${o.order_number}`);
+  setText("#order-title", t("Order %(order)s", { order: o.order_number }));
   $("#order").dataset.allocation = o.allocation_id;
   $("#order-facts").replaceChildren(
     ...[
-      ["Allocation", o.allocation_id],
-      ["Status", o.status],
-      ["Channel", o.channel || "—"],
-      ["Service level", o.service_level],
-      ["Received", time(o.received_at)],
-      ["Ship by", time(o.ship_by)],
-      ["Last pickup", time(o.deadline_at)],
-      ["Verdict", o.verdict || "—"],
-      ["Cycle time", o.cycle || "—"],
+      [t("Allocation"), o.allocation_id],
+      [t("Status"), o.status],
+      [t("Channel"), o.channel || "—"],
+      [t("Service level"), o.service_level],
+      [t("Received"), time(o.received_at)],
+      [t("Ship by"), time(o.ship_by)],
+      [t("Last pickup"), time(o.deadline_at)],
+      [t("Verdict"), o.verdict || "—"],
+      [t("Cycle time"), o.cycle || "—"],
     ].map(([k, v]) => h("div", {}, h("dt", {}, k), h("dd", {}, v))),
   );
   const cols = (keys) => keys.map(([key, label, kind]) => ({ key, label, kind: kind || "text" }));
   $("#order-lines").replaceChildren(
     ...dataTable(
-      cols([["line_id", "Line"], ["sku", "SKU"], ["qty", "Qty", "num"], ["picked", "Picked", "num"], ["short", "Short", "num"], ["packed", "Packed", "num"], ["shipped", "Shipped", "num"], ["cancelled", "Cancelled", "num"]]),
+      cols([
+        ["line_id", t("Line")],
+        ["sku", "SKU"],
+        ["qty", t("Qty"), "num"],
+        ["picked", t("Picked"), "num"],
+        ["short", t("Short"), "num"],
+        ["packed", t("Packed"), "num"],
+        ["shipped", t("Shipped"), "num"],
+        ["cancelled", t("Cancelled"), "num"],
+      ]),
       o.lines,
     ).children,
   );
   $("#order-cartons").replaceChildren(
     ...dataTable(
-      cols([["carton", "Carton"], ["carton_type", "Type"], ["status", "Status"], ["weight_g", "Weight (g)", "num"], ["carrier", "Carrier"], ["service", "Service"], ["tracking_number", "Tracking"], ["shipped_at", "Shipped", "time"]]),
+      cols([
+        ["carton", t("Carton")],
+        ["carton_type", t("Type")],
+        ["status", t("Status")],
+        ["weight_g", t("Weight (g)"), "num"],
+        ["carrier", t("Carrier")],
+        ["service", t("Service")],
+        ["tracking_number", t("Tracking")],
+        ["shipped_at", t("Shipped"), "time"],
+      ]),
       o.cartons,
     ).children,
   );

@@ -6,6 +6,7 @@
 // canvas and sent as a JPEG; where there is no camera access (no secure context, no device,
 // permission refused) a file input takes a picture or a file, re-encoded the same way.
 
+import { t, tn } from "./i18n.js";
 import { $, flash, h, newScanId, poller, setText, show, station, time } from "./station.js";
 
 const PHOTO_MAX_EDGE_PX = 1600;
@@ -13,18 +14,28 @@ const PHOTO_MAX_BYTES = 900000; // the server takes 950 kB: one Socket.IO messag
 const CAMERA_KEY = "dockhand.returns.camera";
 const CMD = { photo: "CMD-PHOTO", close: "CMD-CLOSE", review: "CMD-REVIEW" };
 const FLAG_TEXT = {
-  over_authorized: "More than authorized",
-  not_on_order: "Not on this order",
-  unknown_item: "Not one of our products",
+  over_authorized: t("More than authorized"),
+  not_on_order: t("Not on this order"),
+  unknown_item: t("Not one of our products"),
 };
 const STATUS_TEXT = {
-  scanned: "to grade",
-  awaiting_put_away: "to put away",
-  restocked: "in stock",
-  quarantined: "quarantine",
-  disposed: "disposed",
-  held: "held (review)",
-  set_aside: "set aside",
+  scanned: t("to grade"),
+  awaiting_put_away: t("to put away"),
+  restocked: t("in stock"),
+  quarantined: t("quarantine"),
+  disposed: t("disposed"),
+  held: t("held (review)"),
+  set_aside: t("set aside"),
+};
+const GRADE_TEXT = { resellable: t("resellable"), damaged: t("damaged"), dispose: t("dispose") };
+const RECEIPT_STATUS = { open: t("open"), closed: t("closed"), review: t("review") };
+const MATCHED_BY = {
+  rma: t("RMA"),
+  allocation: t("allocation"),
+  order: t("order number"),
+  tracking: t("tracking number"),
+  return_label: t("return label"),
+  receipt: t("receipt"),
 };
 
 let receipt = null; // the receipt being worked
@@ -50,7 +61,7 @@ const listPoll = poller(refreshLists, 5000);
 // ---------------------------------------------------------------- lists
 
 function listItem(row) {
-  const meta = [row.order_number, `${row.units} unit(s)`, time(row.opened_at)].filter(Boolean);
+  const meta = [row.order_number, tn("%(n)s unit", "%(n)s units", row.units, { n: row.units }), time(row.opened_at)].filter(Boolean);
   return h(
     "li",
     {},
@@ -92,8 +103,8 @@ function unitRow(u) {
       h("span", { class: "mono" }, u.sku || u.code),
       u.flag ? h("span", { class: "tag tag-warn" }, `⚠ ${FLAG_TEXT[u.flag] || u.flag}`) : null,
     ),
-    h("td", {}, u.grade || "—"),
-    h("td", {}, u.reason || "—"),
+    h("td", {}, GRADE_TEXT[u.grade] || u.grade || "—"),
+    h("td", {}, u.reason ? t(u.reason) : "—"),
     h("td", {}, STATUS_TEXT[u.status] || u.status, u.location ? ` · ${u.location}` : ""),
     h("td", { class: "num" }, String(u.photos.length)),
   );
@@ -113,14 +124,14 @@ function setReceipt(r) {
   panel.dataset.code = r.code;
   panel.dataset.status = r.status;
   panel.dataset.stage = r.stage;
-  setText("#receipt-title", r.review ? "Review" : `Return ${r.rma_id}`);
+  setText("#receipt-title", r.review ? t("Review") : t("Return %(rma)s", { rma: r.rma_id }));
   setText("#receipt-code", r.code);
   const tag = $("#receipt-tag");
-  tag.textContent = r.review ? "⚠ No authorization" : r.status;
+  tag.textContent = r.review ? `⚠ ${t("No authorization")}` : RECEIPT_STATUS[r.status] || r.status;
   tag.className = r.review ? "tag tag-warn" : "tag";
   const meta = [];
-  if (r.order_number) meta.push(`Order ${r.order_number}`);
-  meta.push(`found by ${r.matched_by} ${r.scanned_code}`);
+  if (r.order_number) meta.push(t("Order %(order)s", { order: r.order_number }));
+  meta.push(t("found by %(how)s %(code)s", { how: MATCHED_BY[r.matched_by] || r.matched_by, code: r.scanned_code }));
   setText("#receipt-meta", meta.join(" · "));
 
   $("#authorized").replaceChildren(
@@ -133,7 +144,7 @@ function setReceipt(r) {
         },
         h("td", {}, ln.line_id || "—"),
         h("td", {}, h("span", { class: "mono" }, ln.sku), ln.name ? ` ${ln.name}` : ""),
-        h("td", {}, ln.reason || ""),
+        h("td", {}, ln.reason ? t(ln.reason) : ""),
         h("td", { class: "num" }, String(ln.qty)),
         h("td", { class: "num" }, String(ln.received)),
       ),
@@ -148,7 +159,7 @@ function setReceipt(r) {
   show("#stage-put-away", r.stage === "put_away");
   const closeButton = $("#close-button");
   closeButton.disabled = !r.can_close;
-  closeButton.textContent = r.review ? "Done: park it in the review queue" : "Close return & report";
+  closeButton.textContent = r.review ? t("Done: park it in the review queue") : t("Close return & report");
 
   const role = st.user ? st.user.role : "";
   show("#resolve", r.review && ["supervisor", "admin"].includes(role));
@@ -158,27 +169,31 @@ function setReceipt(r) {
     const unit = $("#unit");
     unit.dataset.unitId = String(u.id);
     unit.dataset.flag = u.flag || "";
-    setText("#unit-sku", u.sku || "Unknown item");
+    setText("#unit-sku", u.sku || t("Unknown item"));
     setText("#unit-name", u.name || "");
     setText("#unit-code", u.code);
     setText("#unit-seq", u.seq);
     show("#unit-flag", Boolean(u.flag));
-    setText("#unit-flag", u.flag ? `⚠ ${FLAG_TEXT[u.flag] || u.flag}: photograph it, then grade it.` : "");
+    setText("#unit-flag", u.flag ? `⚠ ${t("%(flag)s: photograph it, then grade it.", { flag: FLAG_TEXT[u.flag] || u.flag })}` : "");
     const need = u.photo_required_for;
     const needText =
-      need.length === 3 ? "required" : need.length ? `required if ${need.join(" or ")}` : "optional";
-    setText("#photo-need", u.photos.length ? `✔ ${u.photos.length} taken` : needText);
+      need.length === 3
+        ? t("required")
+        : need.length
+          ? t("required if %(grades)s", { grades: need.map((g) => GRADE_TEXT[g] || g).join(t(" or ")) })
+          : t("optional");
+    setText("#photo-need", u.photos.length ? `✔ ${t("%(n)s taken", { n: u.photos.length })}` : needText);
     const photos = $("#photos");
     photos.dataset.count = String(u.photos.length);
     photos.replaceChildren(
       ...u.photos.map((p) =>
-        h("li", {}, h("img", { src: p.url, alt: `Photo ${p.id} (${p.source})`, width: 120, height: 90 })),
+        h("li", {}, h("img", { src: p.url, alt: t("Photo %(id)s (%(source)s)", { id: p.id, source: p.source }), width: 120, height: 90 })),
       ),
     );
     for (const button of document.querySelectorAll(".reason")) {
       const blocked = need.includes(button.dataset.grade) && u.photos.length === 0;
       button.classList.toggle("needs-photo", blocked);
-      button.title = blocked ? "Take a photo first" : "";
+      button.title = blocked ? t("Take a photo first") : "";
     }
     startCamera();
   } else if (r.stage === "closed") {
@@ -201,7 +216,7 @@ async function open(code, { review = false, quiet = false } = {}) {
       setText("#no-auth-text", ack.message);
       flash("warn", ack.message);
     } else {
-      flash(false, ack.message || "Rejected.");
+      flash(false, ack.message || t("Rejected."));
     }
     return;
   }
@@ -227,14 +242,14 @@ async function scanInReceipt(code) {
 
 function finished(ack) {
   const r = ack.receipt;
-  setText("#closed-title", ack.result === "closed" ? `Return ${r.rma_id} closed` : `${r.code} parked for review`);
+  setText("#closed-title", ack.result === "closed" ? t("Return %(rma)s closed", { rma: r.rma_id }) : t("%(code)s parked for review", { code: r.code }));
   setText("#closed-text", ack.message);
   $("#closed-units").replaceChildren(
     ...r.units.map((u) =>
       h(
         "li",
         { dataset: { status: u.status } },
-        `${u.sku || u.code}: ${u.grade || "—"} → ${STATUS_TEXT[u.status] || u.status}`,
+        `${u.sku || u.code}: ${GRADE_TEXT[u.grade] || u.grade || "—"} → ${STATUS_TEXT[u.status] || u.status}`,
         u.location ? ` ${u.location}` : "",
         u.flag ? ` ⚠ ${FLAG_TEXT[u.flag] || u.flag}` : "",
       ),
@@ -275,11 +290,11 @@ st.onScan(async (code) => {
   if (!receipt) {
     if (upper === CMD.review) {
       if (pendingCode) await open(pendingCode, { review: true });
-      else flash("warn", "Scan the parcel first, then CMD-REVIEW if it has no authorization.");
+      else flash("warn", t("Scan the parcel first, then CMD-REVIEW if it has no authorization."));
       return;
     }
     if (upper.startsWith("CMD-") || upper.startsWith("R-")) {
-      flash("warn", "Scan a returned parcel first.");
+      flash("warn", t("Scan a returned parcel first."));
       return;
     }
     await open(code);
@@ -309,7 +324,7 @@ async function listCameras() {
     const chosen = localStorage.getItem(CAMERA_KEY) || "";
     select.replaceChildren(
       ...devices.map((d, i) =>
-        h("option", { value: d.deviceId, selected: d.deviceId === chosen }, d.label || `Camera ${i + 1}`),
+        h("option", { value: d.deviceId, selected: d.deviceId === chosen }, d.label || t("Camera %(n)s", { n: i + 1 })),
       ),
     );
     show(select, true);
@@ -323,7 +338,7 @@ let starting = null;
 function startCamera() {
   if (stream || starting || !cameraAvailable()) {
     if (!cameraAvailable()) {
-      setText("#camera-off", "No camera access in this browser here: use “Choose or take a picture”.");
+      setText("#camera-off", t("No camera access in this browser here: use “Choose or take a picture”."));
     }
     return starting;
   }
@@ -334,7 +349,7 @@ function startCamera() {
     .catch(() => navigator.mediaDevices.getUserMedia({ video: true, audio: false }))
     .then(async (s) => {
       if (!receipt) {
-        s.getTracks().forEach((t) => t.stop()); // the parcel was closed meanwhile
+        s.getTracks().forEach((track) => track.stop()); // the parcel was closed meanwhile
         return;
       }
       stream = s;
@@ -346,7 +361,7 @@ function startCamera() {
       await listCameras();
     })
     .catch((err) => {
-      setText("#camera-off", `Camera unavailable (${err && err.name ? err.name : err}): use “Choose or take a picture”.`);
+      setText("#camera-off", t("Camera unavailable (%(why)s): use “Choose or take a picture”.", { why: err && err.name ? err.name : err }));
       show("#camera-off", true);
     })
     .finally(() => {
@@ -356,7 +371,7 @@ function startCamera() {
 }
 
 function stopCamera() {
-  if (stream) stream.getTracks().forEach((t) => t.stop());
+  if (stream) stream.getTracks().forEach((track) => track.stop());
   stream = null;
   const el = $("#camera-video");
   if (el) {
@@ -364,7 +379,7 @@ function stopCamera() {
     show(el, false);
   }
   show("#take-photo", false);
-  setText("#camera-off", "Camera off.");
+  setText("#camera-off", t("Camera off."));
   show("#camera-off", true);
 }
 
@@ -384,7 +399,7 @@ async function toJpeg(source, width, height) {
 
 async function upload(jpeg, source) {
   if (!receipt || !receipt.current) {
-    flash("warn", "Scan an item first, then photograph it.");
+    flash("warn", t("Scan an item first, then photograph it."));
     return;
   }
   const ack = await st.ask("photo", {
@@ -395,18 +410,18 @@ async function upload(jpeg, source) {
   });
   if (!ack.ok) return;
   setReceipt(ack.receipt);
-  flash(true, "Photo saved. Now grade it.");
+  flash(true, t("Photo saved. Now grade it."));
 }
 
 async function takePhoto() {
   if (!receipt || receipt.stage !== "grade") {
-    flash("warn", "Scan an item first, then photograph it.");
+    flash("warn", t("Scan an item first, then photograph it."));
     return;
   }
   await startCamera();
   const video = $("#camera-video");
   if (!stream || !video.videoWidth) {
-    flash(false, "The camera is not ready: use “Choose or take a picture”.");
+    flash(false, t("The camera is not ready: use “Choose or take a picture”."));
     return;
   }
   const jpeg = await toJpeg(video, video.videoWidth, video.videoHeight);
@@ -419,7 +434,7 @@ async function fromFile(file) {
   try {
     bitmap = await createImageBitmap(file);
   } catch {
-    flash(false, "That file is not a picture this browser can read.");
+    flash(false, t("That file is not a picture this browser can read."));
     return;
   }
   const jpeg = await toJpeg(bitmap, bitmap.width, bitmap.height);
@@ -454,7 +469,7 @@ $("#review-button").addEventListener("click", () => {
 $("#no-auth-cancel").addEventListener("click", () => {
   pendingCode = null;
   setReceipt(null);
-  flash("info", "Set aside. Scan the next parcel.", { quiet: true });
+  flash("info", t("Set aside. Scan the next parcel."), { quiet: true });
 });
 $("#resolve-form").addEventListener("submit", (event) => {
   event.preventDefault();

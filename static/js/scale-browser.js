@@ -6,6 +6,8 @@
 // Chrome asks once per device (a tap on "Connect the scale"); afterwards getDevices() and
 // getPorts() return it without a prompt, so a kiosk reconnects on its own after a reload.
 
+import { t } from "./i18n.js";
+
 const HID_SCALE_USAGE_PAGE = 0x8d;
 
 export function browserScaleReader(settings, { onBytes, onState }) {
@@ -29,7 +31,7 @@ export function browserScaleReader(settings, { onBytes, onState }) {
       const data = new Uint8Array(event.data.buffer, event.data.byteOffset, event.data.byteLength);
       onBytes([event.reportId, ...data]);
     });
-    state(`Scale connected: ${device.productName || "USB scale"}.`);
+    state(t("Scale connected: %(name)s.", { name: device.productName || t("USB scale") }));
   }
 
   async function openSerial(found) {
@@ -40,7 +42,7 @@ export function browserScaleReader(settings, { onBytes, onState }) {
       parity: settings.parity,
       stopBits: settings.stopbits,
     });
-    state(`Scale connected on the serial port (${settings.protocol}, ${settings.baudrate} baud).`);
+    state(t("Scale connected on the serial port (%(protocol)s, %(baud)s baud).", { protocol: settings.protocol, baud: settings.baudrate }));
     if (!settings.continuous && settings.weigh_command.length) {
       poll = setInterval(() => write(settings.weigh_command), settings.poll_ms);
     }
@@ -57,7 +59,7 @@ export function browserScaleReader(settings, { onBytes, onState }) {
           if (value && value.length) onBytes(Array.from(value));
         }
       } catch (err) {
-        state(`Scale connection lost: ${err && err.message ? err.message : err}. Reconnect it.`);
+        state(t("Scale connection lost: %(why)s. Reconnect it.", { why: err && err.message ? err.message : err }));
       } finally {
         reader.releaseLock();
         reader = null;
@@ -80,7 +82,7 @@ export function browserScaleReader(settings, { onBytes, onState }) {
   /** Ask Chrome for the device (needs a tap: a user gesture). */
   async function connect() {
     if (!supported()) {
-      state(`This browser cannot read a ${settings.transport.toUpperCase()} scale: use Chrome.`);
+      state(t("This browser cannot read a %(kind)s scale: use Chrome.", { kind: settings.transport.toUpperCase() }));
       return;
     }
     try {
@@ -89,33 +91,33 @@ export function browserScaleReader(settings, { onBytes, onState }) {
           filters: [{ usagePage: HID_SCALE_USAGE_PAGE }],
         });
         if (found) await openHid(found);
-        else state("No scale chosen.");
+        else state(t("No scale chosen."));
       } else {
         await openSerial(await navigator.serial.requestPort());
       }
     } catch (err) {
-      state(`Could not connect the scale: ${err && err.message ? err.message : err}`);
+      state(t("Could not connect the scale: %(why)s", { why: err && err.message ? err.message : err }));
     }
   }
 
   /** Devices this kiosk was allowed before: connect without a prompt. */
   async function reconnect() {
     if (!supported()) {
-      state(`This browser cannot read a ${settings.transport.toUpperCase()} scale: use Chrome.`);
+      state(t("This browser cannot read a %(kind)s scale: use Chrome.", { kind: settings.transport.toUpperCase() }));
       return;
     }
     try {
       if (settings.transport === "hid") {
         const [found] = await navigator.hid.getDevices();
         if (found) await openHid(found);
-        else state("Tap “Connect the scale” and choose it (once per kiosk).");
+        else state(t("Tap “Connect the scale” and choose it (once per kiosk)."));
       } else {
         const [found] = await navigator.serial.getPorts();
         if (found) await openSerial(found);
-        else state("Tap “Connect the scale” and choose its port (once per kiosk).");
+        else state(t("Tap “Connect the scale” and choose its port (once per kiosk)."));
       }
     } catch (err) {
-      state(`Could not reconnect the scale: ${err && err.message ? err.message : err}`);
+      state(t("Could not reconnect the scale: %(why)s", { why: err && err.message ? err.message : err }));
     }
   }
 

@@ -3,9 +3,11 @@
 // (ZPL to the station's printer, else the PDF), reprint or void it, watch the printer, and
 // close each carrier's day. Shipping is idempotent: a carton keeps its tracking number.
 
+import { formatDate, t, tn } from "./i18n.js";
 import { $, flash, grams, h, money, poller, setText, show, station } from "./station.js";
 
 const stationId = $("#ship-root").dataset.stationId || "";
+const STATUS = { packed: t("packed"), weighed: t("weighed"), shipped: t("shipped"), voided: t("voided") };
 let carton = null;
 
 const st = station("/ship", {
@@ -57,7 +59,7 @@ async function refreshPrinter() {
   const box = $("#printer");
   if (!ack.ok) {
     box.dataset.state = "problem";
-    setText("#printer-text", ack.message || "no answer");
+    setText("#printer-text", ack.message || t("no answer"));
     return;
   }
   const p = ack.printer;
@@ -68,7 +70,7 @@ async function refreshPrinter() {
 }
 
 function cartons(n) {
-  return `${n} carton${n === 1 ? "" : "s"}`;
+  return tn("%(n)s carton", "%(n)s cartons", n, { n });
 }
 
 function renderCloseOut(rows) {
@@ -86,12 +88,12 @@ function renderCloseOut(rows) {
               `✔ ${closed.code} · ${cartons(closed.cartons)}`,
             )
           : h("span", { class: "meta" }, `${cartons(row.open_cartons)} · ${grams(row.open_weight_g)}`),
-        row.next_day_cartons ? h("span", { class: "meta" }, `+${row.next_day_cartons} next day`) : null,
+        row.next_day_cartons ? h("span", { class: "meta" }, t("+%(n)s next day", { n: row.next_day_cartons })) : null,
         closed
           ? h(
               "a",
               { class: "btn btn-small", href: closed.pdf_url, target: "_blank", rel: "noopener" },
-              "Manifest PDF",
+              t("Manifest PDF"),
             )
           : h(
               "button",
@@ -102,7 +104,7 @@ function renderCloseOut(rows) {
                 dataset: { testid: `close-${row.carrier}` },
                 onclick: () => st.run(() => closeOut(row)),
               },
-              "Close day",
+              t("Close day"),
             ),
         closed ? h("a", { class: "btn btn-small btn-quiet", href: closed.csv_url }, "CSV") : null,
       );
@@ -116,7 +118,7 @@ async function refreshCloseOut() {
 }
 
 async function closeOut(row) {
-  if (!window.confirm(`Close ${row.carrier_name} for today: ${cartons(row.open_cartons)}?`)) return;
+  if (!window.confirm(t("Close %(carrier)s for today: %(cartons)s?", { carrier: row.carrier_name, cartons: cartons(row.open_cartons) }))) return;
   const ack = await st.ask("close_out", { carrier: row.carrier });
   if (!ack.ok) return;
   renderCloseOut(ack.carriers);
@@ -177,11 +179,11 @@ function quoteRow(q, c, chosen) {
       "td",
       {},
       h("label", { for: id }, q.service_name, " ", h("span", { class: "mono muted" }, q.service)),
-      q.recommended ? h("span", { class: "tag tag-go" }, "★ Recommended") : null,
+      q.recommended ? h("span", { class: "tag tag-go" }, `★ ${t("Recommended")}`) : null,
       q.notes && q.notes.length ? h("span", { class: "why" }, q.notes.join("; ")) : null,
     ),
     h("td", {}, q.pickup),
-    h("td", {}, q.delivery_on),
+    h("td", {}, q.delivery_on ? formatDate(q.delivery_on, { weekday: "short", day: "numeric", month: "short" }) : "—"),
     h("td", { class: "num" }, `${q.reliability_pct} %`),
     h("td", { class: "num", title: surchargeText(q) }, money(q.price_minor, q.currency)),
   );
@@ -190,7 +192,7 @@ function quoteRow(q, c, chosen) {
 function surchargeText(q) {
   if (!q.surcharges || !q.surcharges.length) return "";
   const parts = q.surcharges.map((s) => `${s.code} ${money(s.amount_minor, q.currency)}`);
-  return `Base ${money(q.base_minor, q.currency)} + ${parts.join(" + ")}`;
+  return `${t("Base %(price)s", { price: money(q.base_minor, q.currency) })} + ${parts.join(" + ")}`;
 }
 
 function setCarton(c) {
@@ -202,7 +204,7 @@ function setCarton(c) {
   panel.dataset.carton = c.carton;
   panel.dataset.status = c.status;
   setText("#carton-code", c.carton);
-  setText("#carton-status", c.tracking_number ? `Shipped · ${c.tracking_number}` : c.status);
+  setText("#carton-status", c.tracking_number ? t("Shipped · %(tracking)s", { tracking: c.tracking_number }) : STATUS[c.status] || c.status);
   setText("#carton-order", c.order_number);
   setText("#carton-country", c.country);
   setText("#carton-level", c.service_level);
@@ -225,15 +227,15 @@ function setCarton(c) {
   updateOverride();
   const button = $("#ship-button");
   button.disabled = Boolean(c.blocked) && !c.tracking_number;
-  button.textContent = c.tracking_number ? "Reprint label" : "Ship & print label";
+  button.textContent = c.tracking_number ? t("Reprint label") : t("Ship & print label");
 
   const label = c.label;
   show("#label-actions", Boolean(label));
   show("#void-form", false);
   if (label) {
     setText("#label-tracking", label.tracking_number);
-    setText("#label-day", label.ship_day || "—");
-    setText("#label-manifest", label.manifest ? `on manifest ${label.manifest}` : "not manifested yet");
+    setText("#label-day", label.ship_day ? formatDate(label.ship_day) : "—");
+    setText("#label-manifest", label.manifest ? t("on manifest %(manifest)s", { manifest: label.manifest }) : t("not manifested yet"));
     $("#void-button").disabled = Boolean(label.manifest);
   }
 }
@@ -245,13 +247,13 @@ async function open(code, { quiet = false } = {}) {
   setCarton(ack.carton);
   if (quiet) return;
   if (ack.carton.tracking_number) {
-    flash("warn", `Carton ${ack.carton.carton} already shipped: tracking ${ack.carton.tracking_number}.`);
+    flash("warn", t("Carton %(carton)s already shipped: tracking %(tracking)s.", { carton: ack.carton.carton, tracking: ack.carton.tracking_number }));
   } else if (ack.carton.blocked) {
     flash("warn", ack.carton.blocked);
   } else if (ack.carton.warning) {
     flash("warn", ack.carton.warning);
   } else {
-    flash(true, `Carton ${ack.carton.carton}: check the service, then ship.`);
+    flash(true, t("Carton %(carton)s: check the service, then ship.", { carton: ack.carton.carton }));
   }
 }
 
@@ -259,8 +261,8 @@ function showShipped(ack) {
   const c = ack.carton;
   setText("#shipped-carton", c.carton);
   setText("#tracking-number", c.tracking_number);
-  setText("#shipped-service", `${c.carrier} · ${c.service}${c.reprint ? " · reprint" : ""}`);
-  setText("#shipped-day", c.label ? c.label.ship_day : "—");
+  setText("#shipped-service", `${c.carrier} · ${c.service}${c.reprint ? ` · ${t("reprint")}` : ""}`);
+  setText("#shipped-day", c.label && c.label.ship_day ? formatDate(c.label.ship_day) : "—");
   const link = $("#label-link");
   link.href = ack.label_url;
   const result = $("#print-result");
@@ -272,9 +274,9 @@ function showShipped(ack) {
     result,
     p.format === "zpl"
       ? p.printed
-        ? `✔ Printed on ${p.printer}.`
+        ? `✔ ${t("Printed on %(printer)s.", { printer: p.printer })}`
         : `✖ ${p.error}`
-      : "Open the PDF and print it on the label printer.",
+      : t("Open the PDF and print it on the label printer."),
   );
   show(result, true);
   $("#shipped").dataset.carton = c.carton;
@@ -285,7 +287,7 @@ function showShipped(ack) {
 
 async function ship() {
   if (!carton) {
-    flash("warn", "Scan a carton first.");
+    flash("warn", t("Scan a carton first."));
     return;
   }
   if (carton.blocked && !carton.tracking_number) {

@@ -13,9 +13,14 @@
 
 /* global io */
 
+import { LANGUAGES, forgetLanguage, formatDateTime, formatGrams, formatMoney, lang, reloadOnce, switchLanguage, t } from "./i18n.js";
+
+export { t, tn } from "./i18n.js";
+
 const ACK_TIMEOUT_MS = 8000;
-const NO_ANSWER = "No answer from server — scan again";
-const OFFLINE = "Offline: no connection to the server. Scan again when the pill says Online.";
+const NO_ANSWER = t("No answer from server — scan again");
+const OFFLINE = t("Offline: no connection to the server. Scan again when the pill says Online.");
+const LANG_CHOSEN = "dockhand.lang.chosen"; // picked on the sign-in screen: saved at sign-in
 const BADGE = /^U\d{4,6}$/i;
 // A scanner types a whole code in a few milliseconds; a buffer idle this long is a stray key.
 const STALE_KEYS_MS = 3000;
@@ -174,7 +179,7 @@ export function flash(ok, message, { quiet = false, sound = null } = {}) {
     banner.dataset.result = sound || "";
     banner.dataset.seq = String(Number(banner.dataset.seq || 0) + 1);
     setText("#banner-icon", ICONS[kind]);
-    setText("#banner-text", message || (kind === "ok" ? "OK" : "Something is wrong"));
+    setText("#banner-text", message || (kind === "ok" ? t("OK") : t("Something is wrong")));
     // Restart the attention animation even when the same state repeats.
     banner.classList.remove("pulse");
     void banner.offsetWidth;
@@ -414,7 +419,7 @@ export function station(namespace, options = {}) {
   function setConnection(online) {
     const pill = $("#conn");
     if (pill) pill.dataset.state = online ? "online" : "offline";
-    setText("#conn-text", online ? "Online" : "Offline");
+    setText("#conn-text", online ? t("Online") : t("Offline"));
   }
 
   function showSignIn() {
@@ -423,7 +428,7 @@ export function station(namespace, options = {}) {
     show("#sign-out", false);
     const who = $("#user");
     if (who) {
-      who.textContent = "Not signed in";
+      who.textContent = t("Not signed in");
       who.dataset.badge = "";
     }
   }
@@ -449,7 +454,7 @@ export function station(namespace, options = {}) {
       socket.timeout(timeoutMs).emit(event, payload, (err, ack) => {
         if (err) resolve({ ok: false, error: "timeout", message: NO_ANSWER });
         else if (ack && typeof ack === "object") resolve(ack);
-        else resolve({ ok: false, error: "bad_ack", message: "The server's answer made no sense." });
+        else resolve({ ok: false, error: "bad_ack", message: t("The server's answer made no sense.") });
       });
     });
   }
@@ -466,7 +471,7 @@ export function station(namespace, options = {}) {
         showSignIn();
       }
     }
-    if (!ack.ok && flashErrors) flash(false, ack.message || ack.error || "Rejected.");
+    if (!ack.ok && flashErrors) flash(false, ack.message || ack.error || t("Rejected."));
     return ack;
   }
 
@@ -483,7 +488,7 @@ export function station(namespace, options = {}) {
     show("#signin", true);
     show("#work", false);
     setText("#pin-badge", badge);
-    flash("info", message || `Enter the PIN for ${badge}.`, { quiet: true });
+    flash("info", message || t("Enter the PIN for %(badge)s.", { badge }), { quiet: true });
     form.hidden = false;
     input.value = "";
     input.focus();
@@ -511,7 +516,10 @@ export function station(namespace, options = {}) {
   async function signIn(badge, { silent = false, reconnect = false } = {}) {
     const who = badge.trim().toUpperCase();
     const token = tokens.getItem(tokenKey(who));
-    let ack = await call("sign_in", token ? { badge: who, token } : { badge: who });
+    // A language picked on the sign-in screen goes with the sign-in and is kept for this person.
+    const chosen = sessionStorage.getItem(LANG_CHOSEN);
+    const extra = chosen ? { language: chosen } : {};
+    let ack = await call("sign_in", token ? { badge: who, token, ...extra } : { badge: who, ...extra });
     if (!ack.ok && ack.field === "pin") {
       // No token, or an expired one: the person types the PIN (never stored on the device).
       tokens.removeItem(tokenKey(who));
@@ -521,24 +529,37 @@ export function station(namespace, options = {}) {
         else showSignIn();
         return false;
       }
-      ack = await call("sign_in", { badge: who, pin });
+      ack = await call("sign_in", { badge: who, pin, ...extra });
     }
     if (ack.ok && ack.token) tokens.setItem(tokenKey(who), ack.token);
     if (!ack.ok) {
       // Forget the badge only when the server refused it, not when the answer got lost.
       if (silent && !["timeout", "offline"].includes(ack.error)) sessionStorage.removeItem(storageKey);
       if (!user) showSignIn();
-      flash(false, ack.message || "Sign-in failed.");
+      flash(false, ack.message || t("Sign-in failed."));
       return false;
     }
     user = ack.user;
+    if (chosen) sessionStorage.removeItem(LANG_CHOSEN);
+    // This person reads another language: the page comes back in it (one reload, then the
+    // station token signs them in again without the PIN).
+    // Someone without a language of their own (a badge handed over on a handheld) gets the
+    // station's language back: the page forgets the one the previous person brought.
+    const reload = user.language ? user.language !== lang : forgetLanguage();
+    if (reload) {
+      sessionStorage.setItem(storageKey, user.badge);
+      if (options.onResumeOffline) localStorage.setItem(userKey, JSON.stringify(user));
+      if (user.language ? switchLanguage(user.language) : reloadOnce()) return true;
+    } else if (user.language) {
+      switchLanguage(user.language); // keeps the cookie for pages loaded later
+    }
     sessionStorage.setItem(storageKey, user.badge);
     // Kept across restarts of the app, for a page that must start without a connection.
     if (options.onResumeOffline) localStorage.setItem(userKey, JSON.stringify(user));
     showWork();
-    if (!silent) flash(true, `Signed in: ${user.name}`);
-    else if (reconnect) flash("info", `Back online. Signed in as ${user.name}.`, { quiet: true });
-    else flash("info", `Signed in as ${user.name}.`, { quiet: true });
+    if (!silent) flash(true, t("Signed in: %(name)s", { name: user.name }));
+    else if (reconnect) flash("info", t("Back online. Signed in as %(name)s.", { name: user.name }), { quiet: true });
+    else flash("info", t("Signed in as %(name)s.", { name: user.name }), { quiet: true });
     if (options.onSignedIn) await options.onSignedIn(user, { reconnect });
     return true;
   }
@@ -550,8 +571,23 @@ export function station(namespace, options = {}) {
     localStorage.removeItem(userKey);
     user = null;
     showSignIn();
-    flash("info", "Signed out. Scan your badge.", { quiet: true });
+    flash("info", t("Signed out. Scan your badge."), { quiet: true });
     if (options.onSignedOut) options.onSignedOut();
+    // The next person starts in the station's own language.
+    if (forgetLanguage()) reloadOnce();
+  }
+
+  /** The language buttons: saved on the signed-in person (or with the next sign-in). */
+  async function chooseLanguage(code) {
+    if (!LANGUAGES[code]) return;
+    if (user) {
+      const ack = await ask("set_language", { language: code });
+      if (!ack.ok) return;
+    } else {
+      sessionStorage.setItem(LANG_CHOSEN, code);
+    }
+    show("#lang-sheet", false);
+    if (!switchLanguage(code)) flash("info", t("Language: %(language)s", { language: LANGUAGES[code] }), { quiet: true });
   }
 
   async function route(code, meta) {
@@ -561,7 +597,7 @@ export function station(namespace, options = {}) {
       return;
     }
     if (!scanHandler) {
-      flash("warn", `Nothing to scan here right now (${code}).`);
+      flash("warn", t("Nothing to scan here right now (%(code)s).", { code }));
       return;
     }
     await scanHandler(code, meta);
@@ -575,7 +611,7 @@ export function station(namespace, options = {}) {
       .then(task)
       .catch((err) => {
         console.error(err);
-        flash(false, `This page failed: ${err && err.message ? err.message : err}. Scan again.`);
+        flash(false, t("This page failed: %(error)s. Scan again.", { error: err && err.message ? err.message : err }));
       })
       .finally(() => {
         handled += 1;
@@ -681,6 +717,13 @@ export function station(namespace, options = {}) {
   }
   const signOutButton = $("#sign-out");
   if (signOutButton) signOutButton.addEventListener("click", () => signOut());
+  const langButton = $("#lang-button");
+  if (langButton) langButton.addEventListener("click", () => show("#lang-sheet", true));
+  const langClose = $("#lang-close");
+  if (langClose) langClose.addEventListener("click", () => show("#lang-sheet", false));
+  for (const button of $$(".lang-choice[data-lang]")) {
+    button.addEventListener("click", () => run(() => chooseLanguage(button.dataset.lang)));
+  }
 
   // A clicked button keeps focus; blur it so the wedge's Enter cannot press it again.
   document.addEventListener("click", (event) => {
@@ -702,14 +745,14 @@ export function station(namespace, options = {}) {
     } else {
       user = null;
       showSignIn();
-      flash("info", "Scan your badge to sign in.", { quiet: true });
+      flash("info", t("Scan your badge to sign in."), { quiet: true });
     }
   });
   socket.on("disconnect", () => {
     setConnection(false);
     if (options.onDisconnect) options.onDisconnect();
     const message =
-      options.offlineMessage || "Offline: reconnecting… Scan again once the pill says Online.";
+      options.offlineMessage || t("Offline: reconnecting… Scan again once the pill says Online.");
     flash("warn", message, { quiet: true });
   });
   socket.on("connect_error", () => {
@@ -755,24 +798,17 @@ export function station(namespace, options = {}) {
 
 // ---------------------------------------------------------------- small formatters
 
+// In the page's language (i18n.js): 1,25 kg and 24.11.26, 14:05 in German.
 export function grams(g) {
-  if (g === null || g === undefined) return "—";
-  return g >= 1000 ? `${(g / 1000).toFixed(2)} kg` : `${g} g`;
+  return formatGrams(g);
 }
 
 export function money(minor, currency) {
-  try {
-    return new Intl.NumberFormat(undefined, { style: "currency", currency }).format(minor / 100);
-  } catch {
-    return `${(minor / 100).toFixed(2)} ${currency || ""}`.trim();
-  }
+  return formatMoney(minor, currency);
 }
 
 export function time(iso) {
-  if (!iso) return "—";
-  const d = new Date(iso);
-  if (Number.isNaN(d.getTime())) return iso;
-  return d.toLocaleString(undefined, { dateStyle: "short", timeStyle: "short" });
+  return formatDateTime(iso);
 }
 
 /** Poll fn every ms while active; never two calls at once. Returns {start, stop}. */

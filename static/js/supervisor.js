@@ -3,13 +3,35 @@
 // throughput over the day; build, release, pause, resume, cancel, re-sequence and
 // re-prioritize waves; reassign a picker's work; retry dead-lettered OMS events.
 
+import { formatTime, t, tn } from "./i18n.js";
 import { $, flash, h, poller, setText, show, station, time } from "./station.js";
+import { stockAlerts } from "./stock-alerts.js";
 
 const STATUSES = ["accepted", "released", "picking", "picked", "packing", "packed", "shipped", "held", "backordered", "cancelled", "rejected"];
 const ALWAYS = new Set(["accepted", "released", "picking", "picked", "packing", "packed", "shipped", "held"]);
-const STATION_NAMES = { pick: "Pick", pack: "Pack", weigh: "Weigh", ship: "Ship" };
-const STATION_UNITS = { pick: "units/h", pack: "units/h", weigh: "cartons/h", ship: "cartons/h" };
-const EXCEPTION_NAMES = { short_pick: "Short pick", mis_scan: "Mis-scan", weight: "Weight" };
+const STATION_NAMES = { pick: t("Pick"), pack: t("Pack"), weigh: t("Weigh"), ship: t("Ship") };
+const STATION_UNITS = { pick: t("units/h"), pack: t("units/h"), weigh: t("cartons/h"), ship: t("cartons/h") };
+const EXCEPTION_NAMES = { short_pick: t("Short pick"), mis_scan: t("Mis-scan"), weight: t("Weight") };
+// Allocation and wave statuses as the floor says them (the codes stay in data-status).
+const STATUS_NAMES = {
+  accepted: t("accepted"),
+  released: t("released"),
+  picking: t("picking"),
+  picked: t("picked"),
+  packing: t("packing"),
+  packed: t("packed"),
+  shipped: t("shipped"),
+  held: t("held"),
+  backordered: t("backordered"),
+  cancelled: t("cancelled"),
+  rejected: t("rejected"),
+  planned: t("planned"),
+  paused: t("paused"),
+  done: t("done"),
+  partially_cancelled: t("partially cancelled"),
+};
+const STRATEGY_NAMES = { discrete: t("discrete"), batch: t("batch"), zone: t("zone"), cluster: t("cluster") };
+const statusName = (s) => STATUS_NAMES[s] || s;
 
 let chart = null;
 let lastPickers = [];
@@ -21,6 +43,8 @@ const st = station("/supervisor", {
   },
   onSignedOut: () => fallback.stop(),
 });
+
+stockAlerts(st); // low stock and pick faces without reserve (docs/stock.md)
 
 // Pushes keep the page live; a slow poll covers a missed push (e.g. several workers, no queue).
 const fallback = poller(() => refresh(), 15000);
@@ -50,17 +74,17 @@ function button(label, onclick, testid, extra = "") {
 
 function waveActions(w) {
   const out = [];
-  if (w.status === "planned") out.push(button("Release", () => act("release_wave", { wave_id: w.wave_id }), "release"));
-  if (w.status === "released" || w.status === "planned") out.push(button("Pause", () => act("pause_wave", { wave_id: w.wave_id }), "pause"));
-  if (w.status === "paused") out.push(button("Resume", () => act("resume_wave", { wave_id: w.wave_id }), "resume"));
-  if (w.status === "released") out.push(button("Re-route", () => act("resequence", { wave_id: w.wave_id }), "resequence"));
+  if (w.status === "planned") out.push(button(t("Release"), () => act("release_wave", { wave_id: w.wave_id }), "release"));
+  if (w.status === "released" || w.status === "planned") out.push(button(t("Pause"), () => act("pause_wave", { wave_id: w.wave_id }), "pause"));
+  if (w.status === "paused") out.push(button(t("Resume"), () => act("resume_wave", { wave_id: w.wave_id }), "resume"));
+  if (w.status === "released") out.push(button(t("Re-route"), () => act("resequence", { wave_id: w.wave_id }), "resequence"));
   if (["planned", "released", "paused"].includes(w.status)) {
-    out.push(button("▲ Prio", () => act("reprioritize", { wave_id: w.wave_id, priority: Math.min(9, (w.priority || 0) + 1) }), "prio-up"));
+    out.push(button(`▲ ${t("Prio")}`, () => act("reprioritize", { wave_id: w.wave_id, priority: Math.min(9, (w.priority || 0) + 1) }), "prio-up"));
     out.push(
       button(
-        "Cancel",
+        t("Cancel"),
         async () => {
-          if (window.confirm(`Cancel wave ${w.code}? Orders not started go back to waiting.`)) await act("cancel_wave", { wave_id: w.wave_id });
+          if (window.confirm(t("Cancel wave %(wave)s? Orders not started go back to waiting.", { wave: w.code }))) await act("cancel_wave", { wave_id: w.wave_id });
         },
         "cancel",
         "btn-danger",
@@ -80,7 +104,7 @@ function render(d) {
         "li",
         { class: `count-tile status-${s}`, dataset: { status: s, count: String(counts[s] || 0) } },
         h("span", { class: "count-number" }, String(counts[s] || 0)),
-        h("span", { class: "count-label" }, s),
+        h("span", { class: "count-label" }, statusName(s)),
       ),
     ),
   );
@@ -94,7 +118,7 @@ function render(d) {
         { class: `station-rate${s.queue > 20 ? " busy" : ""}`, dataset: { station: name, rate: String(s.units_per_hour || 0), queue: String(s.queue || 0) } },
         h("div", { class: "name" }, STATION_NAMES[name]),
         h("div", { class: "rate" }, String(Math.round(s.units_per_hour || 0)), h("span", { class: "hint" }, ` ${STATION_UNITS[name]}`)),
-        h("div", { class: "queue" }, `${s.queue || 0} ${s.queue_label || "waiting"}`),
+        h("div", { class: "queue" }, `${s.queue || 0} ${s.queue_label ? t(s.queue_label) : t("waiting")}`),
       );
     }),
   );
@@ -105,14 +129,14 @@ function render(d) {
       h(
         "tr",
         { dataset: { wave: w.code, status: w.status, tasksDone: String(w.tasks_done), unitsPicked: String(w.units_picked) } },
-        h("td", { class: "mono" }, w.code),
-        h("td", {}, h("span", { class: `tag status-${w.status}` }, w.status)),
-        h("td", {}, `${w.strategy}${w.batches ? ` · ${w.batches} walk${w.batches === 1 ? "" : "s"}` : ""}`),
+        h("td", { class: "mono" }, w.code, w.practice ? h("span", { class: "tag tag-practice" }, h("span", { "aria-hidden": "true" }, "⚑ "), t("PRACTICE")) : null),
+        h("td", {}, h("span", { class: `tag status-${w.status}` }, statusName(w.status))),
+        h("td", {}, `${STRATEGY_NAMES[w.strategy] || w.strategy}${w.batches ? ` · ${tn("%(n)s walk", "%(n)s walks", w.batches, { n: w.batches })}` : ""}`),
         h("td", {}, w.carrier ? `${w.carrier} ${time(w.pickup_at)}` : "—"),
         h("td", { class: "num" }, String(w.priority ?? "")),
         h("td", { class: "num" }, String(w.orders)),
-        h("td", {}, progress(w.tasks_done, w.tasks, `${w.code} tasks done`)),
-        h("td", {}, progress(w.units_picked, w.units, `${w.code} units picked`)),
+        h("td", {}, progress(w.tasks_done, w.tasks, t("%(wave)s tasks done", { wave: w.code }))),
+        h("td", {}, progress(w.units_picked, w.units, t("%(wave)s units picked", { wave: w.code }))),
         h(
           "td",
           { class: "num" },
@@ -133,9 +157,9 @@ function render(d) {
       const others = lastPickers.filter((q) => q.badge !== p.badge);
       const select = h(
         "select",
-        { class: "picker-reassign field", "aria-label": `Reassign ${p.badge}'s work`, dataset: { testid: "reassign" } },
-        h("option", { value: "" }, p.tasks_in_hand ? "Move work to…" : "—"),
-        h("option", { value: "__pool__" }, "Back to the pool"),
+        { class: "picker-reassign field", "aria-label": t("Reassign %(badge)s's work", { badge: p.badge }), dataset: { testid: "reassign" } },
+        h("option", { value: "" }, p.tasks_in_hand ? t("Move work to…") : "—"),
+        h("option", { value: "__pool__" }, t("Back to the pool")),
         ...others.map((q) => h("option", { value: q.badge }, q.badge)),
       );
       select.disabled = !p.tasks_in_hand && !p.carts;
@@ -151,7 +175,7 @@ function render(d) {
         h("td", { class: "num" }, String(Math.round(p.units_per_hour))),
         h("td", { class: "num" }, String(p.units_last_hour)),
         h("td", {}, (p.waves || []).join(", ") || "—"),
-        h("td", {}, (p.zones || []).join(", ") || "any"),
+        h("td", {}, (p.zones || []).join(", ") || t("any")),
         h("td", {}, select),
       );
     }),
@@ -180,10 +204,10 @@ function render(d) {
         "tr",
         { class: "risk-late", dataset: { allocation: r.allocation_id } },
         h("td", {}, r.order_number),
-        h("td", {}, r.status),
+        h("td", {}, statusName(r.status)),
         h("td", {}, r.carrier ? `${r.carrier} ${time(r.pickup_at)}` : "—"),
         h("td", {}, time(r.deadline)),
-        h("td", { class: "num" }, `${r.late_min} min`),
+        h("td", { class: "num" }, t("%(n)s min", { n: r.late_min })),
       ),
     ),
   );
@@ -222,23 +246,23 @@ function render(d) {
 
   const scans = d.scans || {};
   $("#scans").replaceChildren(
-    ...Object.entries(scans).map(([name, n]) => h("div", {}, h("dt", {}, name), h("dd", {}, String(n)))),
-    h("div", {}, h("dt", {}, "rejected"), h("dd", { class: d.rejected_scans ? "bad" : "" }, String(d.rejected_scans || 0))),
+    ...Object.entries(scans).map(([name, n]) => h("div", {}, h("dt", {}, STATION_NAMES[name] || name), h("dd", {}, String(n)))),
+    h("div", {}, h("dt", {}, t("rejected")), h("dd", { class: d.rejected_scans ? "bad" : "" }, String(d.rejected_scans || 0))),
   );
-  setText("#updated-at", new Date().toLocaleTimeString());
+  setText("#updated-at", formatTime(new Date(), { timeStyle: "medium" }));
 }
 
-function renderThroughput(t) {
+function renderThroughput(tp) {
   const sum = (xs) => (xs || []).reduce((a, b) => a + b, 0);
-  setText("#picked-today", sum(t.picked_units));
-  setText("#packed-today", sum(t.packed_units));
-  setText("#shipped-today", sum(t.shipped_cartons));
-  const labels = t.hours.map((iso) => new Date(iso).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" }));
+  setText("#picked-today", sum(tp.picked_units));
+  setText("#packed-today", sum(tp.packed_units));
+  setText("#shipped-today", sum(tp.shipped_cartons));
+  const labels = tp.hours.map((iso) => formatTime(iso, { hour: "2-digit", minute: "2-digit" }));
   if (typeof window.Chart !== "function") return; // the page still shows the totals
   const datasets = [
-    { label: "Units picked", data: t.picked_units, backgroundColor: "#1d4ed8" },
-    { label: "Units packed", data: t.packed_units, backgroundColor: "#15803d" },
-    { label: "Cartons shipped", data: t.shipped_cartons, backgroundColor: "#b45309" },
+    { label: t("Units picked"), data: tp.picked_units, backgroundColor: "#1d4ed8" },
+    { label: t("Units packed"), data: tp.packed_units, backgroundColor: "#15803d" },
+    { label: t("Cartons shipped"), data: tp.shipped_cartons, backgroundColor: "#b45309" },
   ];
   if (!chart) {
     chart = new window.Chart($("#throughput"), {
@@ -275,7 +299,7 @@ function waveOptions() {
 async function act(event, payload) {
   const ack = await st.ask(event, payload);
   if (!ack.ok) return ack;
-  flash(true, ack.message || "Done.");
+  flash(true, ack.message || t("Done."));
   await refresh();
   return ack;
 }
@@ -285,5 +309,5 @@ $("#release-due").addEventListener("click", () => st.run(() => act("release_due"
 $("#retry-dead").addEventListener("click", () => st.run(() => act("retry_outbox", {})));
 
 st.onScan(async (code) => {
-  flash("warn", `Nothing to scan on this screen (${code}). Scan a badge to hand over.`);
+  flash("warn", t("Nothing to scan on this screen (%(code)s). Scan a badge to hand over.", { code }));
 });

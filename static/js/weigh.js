@@ -3,14 +3,15 @@
 // tolerance blocks the label and opens a QC exception: re-verify by scan, repack, or a
 // supervisor's override with a reason. Supervisors also decide learned item weights here.
 
+import { t } from "./i18n.js";
 import { $, flash, grams, h, poller, setText, show, station } from "./station.js";
 
 const root = $("#weigh-root");
 const STATION = root.dataset.stationId;
 const MIN_LOAD_G = Number(root.dataset.minLoad || 20);
 const CARTON_CODE = /^CT\d+$/i;
-const STATUS = { packed: "Needs weighing", weighed: "Weighed", shipped: "Shipped" };
-const STAGE = { reverify: "Re-verifying by scan", repack: "Repacking" };
+const STATUS = { packed: t("Needs weighing"), weighed: t("Weighed"), shipped: t("Shipped") };
+const STAGE = { reverify: t("Re-verifying by scan"), repack: t("Repacking") };
 
 let carton = null; // the open carton (weigh view from the server)
 let joined = null; // the join ack: station, rights, reasons
@@ -74,21 +75,38 @@ function onReading(r) {
   $("#scale-panel").dataset.state = state;
   const status = $("#live-status");
   status.dataset.state = state;
-  status.textContent = r.message;
-  show("#live-advice", Boolean(r.advice));
-  setText("#live-advice", r.advice || "");
+  const message = liveText(r, "message");
+  const advice = liveText(r, "advice");
+  status.textContent = message;
+  show("#live-advice", Boolean(advice));
+  setText("#live-advice", advice || "");
   setText("#live-icon", LIVE_ICON[state]);
   const tare = $("#tare-tag");
   show(tare, r.tare_g !== 0);
-  tare.textContent = `Tare ${grams(r.tare_g)}`;
+  tare.textContent = t("Tare %(weight)s", { weight: grams(r.tare_g) });
   show("#clear-tare-button", r.tare_g !== 0);
   if (state === "unstable") {
-    if (!warnedUnsettled && carton) flash("warn", `${r.message} ${r.advice || ""}`.trim());
+    if (!warnedUnsettled && carton) flash("warn", `${message} ${advice || ""}`.trim());
     warnedUnsettled = true;
   } else {
     warnedUnsettled = false;
   }
   maybeCapture();
+}
+
+/**
+ * A reading's sentence in this page's language. Readings go to every screen of the station at
+ * once, so the server sends the English sentence plus its message id and values
+ * (`message_i18n`, `advice_i18n`); weights among the values come as grams.
+ */
+function liveText(r, key) {
+  const spec = r[`${key}_i18n`];
+  if (!spec || !spec.id) return r[key] || "";
+  const values = {};
+  for (const [name, value] of Object.entries(spec.values || {})) {
+    values[name] = value && typeof value === "object" && "grams" in value ? grams(value.grams) : value;
+  }
+  return t(spec.id, values);
 }
 
 st.socket.on("reading", (r) => {
@@ -190,7 +208,7 @@ function setCarton(c, blockedMessage = null) {
   setText("#carton-code", c.carton);
   setText("#carton-type", c.carton_type);
   setText("#carton-order", c.order_number);
-  setText("#carton-status", c.exception ? "✖ Weight exception" : STATUS[c.status] || c.status);
+  setText("#carton-status", c.exception ? `✖ ${t("Weight exception")}` : STATUS[c.status] || c.status);
   setText("#carton-tolerance", c.tolerance === "default" ? `±${grams(c.allowed_g)}` : c.tolerance);
   const expected = $("#expected-weight");
   expected.dataset.grams = String(c.expected_weight_g);
@@ -204,10 +222,18 @@ function setCarton(c, blockedMessage = null) {
   if (c.blind_to_unit_g) {
     setText(
       "#blind-warning",
-      `⚠ ±${grams(c.allowed_g)} cannot notice a missing ${grams(c.blind_to_unit_g)} unit: check the contents by eye.`,
+      `⚠ ${t("±%(allowed)s cannot notice a missing %(unit)s unit: check the contents by eye.", { allowed: grams(c.allowed_g), unit: grams(c.blind_to_unit_g) })}`,
     );
   }
-  const blocked = blockedMessage || (exc ? `Weight exception open: ${grams(exc.measured_g)} measured, ${grams(exc.expected_g)} ± ${grams(exc.allowed_g)} expected.` : null);
+  const blocked =
+    blockedMessage ||
+    (exc
+      ? t("Weight exception open: %(measured)s measured, %(expected)s ± %(allowed)s expected.", {
+          measured: grams(exc.measured_g),
+          expected: grams(exc.expected_g),
+          allowed: grams(exc.allowed_g),
+        })
+      : null);
   show("#weigh-blocked", Boolean(blocked));
   setText("#weigh-blocked-text", blocked || "");
   showQc(exc);
@@ -224,15 +250,18 @@ function showQc(exc) {
     return;
   }
   $("#qc-panel").dataset.stage = exc.stage || "open";
-  setText("#qc-stage", STAGE[exc.stage] || "Open");
+  setText("#qc-stage", STAGE[exc.stage] || t("Open"));
   $("#qc-reverify").setAttribute("aria-pressed", String(exc.stage === "reverify"));
   $("#qc-repack").setAttribute("aria-pressed", String(exc.stage === "repack"));
   if (exc.stage === "reverify") {
-    setText("#qc-hint", "Take each unit out, scan it, put it back. Every unit right releases the carton.");
+    setText("#qc-hint", t("Take each unit out, scan it, put it back. Every unit right releases the carton."));
   } else if (exc.stage === "repack") {
-    setText("#qc-hint", "Make the carton match the list below, then put it back on the scale.");
+    setText("#qc-hint", t("Make the carton match the list below, then put it back on the scale."));
   } else {
-    setText("#qc-hint", "Choose one: scan every unit to prove the contents, fix the contents and weigh again, or a supervisor releases it with a reason.");
+    setText(
+      "#qc-hint",
+      t("Choose one: scan every unit to prove the contents, fix the contents and weigh again, or a supervisor releases it with a reason."),
+    );
   }
 }
 
@@ -271,13 +300,13 @@ async function open(code, { quiet = false } = {}) {
   if (quiet) return;
   const c = ack.carton;
   if (c.status === "shipped") {
-    flash("warn", `Carton ${c.carton} has already shipped.`);
+    flash("warn", t("Carton %(carton)s has already shipped.", { carton: c.carton }));
   } else if (c.status === "weighed") {
-    flash("warn", `Carton ${c.carton} was already weighed (${grams(c.weight_g)}). Weigh again to replace it.`);
+    flash("warn", t("Carton %(carton)s was already weighed (%(weight)s). Weigh again to replace it.", { carton: c.carton, weight: grams(c.weight_g) }));
   } else if (c.exception) {
-    flash("warn", `Carton ${c.carton} has a weight exception: re-verify, repack or ask a supervisor.`);
+    flash("warn", t("Carton %(carton)s has a weight exception: re-verify, repack or ask a supervisor.", { carton: c.carton }));
   } else {
-    flash(true, `Carton ${c.carton}: expected ${grams(c.expected_weight_g)}. Put it on the scale.`);
+    flash(true, t("Carton %(carton)s: expected %(weight)s. Put it on the scale.", { carton: c.carton, weight: grams(c.expected_weight_g) }));
   }
   maybeCapture();
 }
@@ -305,11 +334,11 @@ function weighed(ack) {
 
 async function record(weightG) {
   if (!carton) {
-    flash("warn", "Scan a carton first.");
+    flash("warn", t("Scan a carton first."));
     return;
   }
   if (!Number.isInteger(weightG) || weightG <= 0) {
-    flash(false, "Type the weight in whole grams, more than 0.");
+    flash(false, t("Type the weight in whole grams, more than 0."));
     return;
   }
   const ack = await st.ask(
@@ -354,7 +383,7 @@ function askOverride() {
   show("#override-form", supervisor);
   show("#qc-need-supervisor", !supervisor);
   if (supervisor) $("#override-reason").focus();
-  else flash("warn", "A supervisor decides: ask one to scan their badge at this station.");
+  else flash("warn", t("A supervisor decides: ask one to scan their badge at this station."));
 }
 
 async function override() {
@@ -385,7 +414,7 @@ async function refreshQc() {
         h("td", { class: "num" }, grams(e.expected_g)),
         h("td", { class: "num" }, grams(e.measured_g)),
         h("td", {}, e.station),
-        h("td", {}, STAGE[e.stage] || "Open"),
+        h("td", {}, STAGE[e.stage] || t("Open")),
       ),
     ),
   );
@@ -403,9 +432,9 @@ async function refreshQc() {
         h(
           "td",
           {},
-          h("button", { type: "button", class: "btn btn-small btn-primary", dataset: { action: "approve" }, onclick: () => st.run(() => decide(p.id, true)) }, "✔ Use it"),
+          h("button", { type: "button", class: "btn btn-small btn-primary", dataset: { action: "approve" }, onclick: () => st.run(() => decide(p.id, true)) }, `✔ ${t("Use it")}`),
           " ",
-          h("button", { type: "button", class: "btn btn-small", dataset: { action: "reject" }, onclick: () => st.run(() => decide(p.id, false)) }, "✖ Reject"),
+          h("button", { type: "button", class: "btn btn-small", dataset: { action: "reject" }, onclick: () => st.run(() => decide(p.id, false)) }, `✖ ${t("Reject")}`),
         ),
       ),
     ),
@@ -471,8 +500,8 @@ st.onScan(async (code) => {
     flash(
       "warn",
       carton.exception
-        ? `Carton ${carton.carton}: put it on the scale to weigh it again, or choose an option.`
-        : `Carton ${carton.carton} is open: put it on the scale.`,
+        ? t("Carton %(carton)s: put it on the scale to weigh it again, or choose an option.", { carton: carton.carton })
+        : t("Carton %(carton)s is open: put it on the scale.", { carton: carton.carton }),
     );
     return;
   }

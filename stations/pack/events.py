@@ -11,9 +11,11 @@ from typing import Any
 from flask import session
 
 from app.adapters.cameras import CameraError, encode_jpeg, run_blocking
+from app.domain.text import msg
 from app.services import pack_photos, packing, queues
 from app.services.errors import ServiceError
 from stations.common import Ack, Changes, StationNamespace, acked, text_field
+from stations.first_shift.events import FirstShiftEvents, pack_hints
 from stations.pack import camera_hub, pack_context
 
 log = logging.getLogger(__name__)
@@ -65,7 +67,7 @@ def _keep_in_view(key: str, state: dict[str, float]) -> None:
     session[_IN_VIEW] = views
 
 
-class PackNamespace(StationNamespace):
+class PackNamespace(FirstShiftEvents, StationNamespace):
     station = "pack"
     roles = frozenset({"packer", "supervisor", "admin"})
 
@@ -75,12 +77,14 @@ class PackNamespace(StationNamespace):
         return {"ok": True, "queue": queues.pack_queue(self.c.uow)}
 
     @acked
+    @pack_hints
     def on_open(self, payload: Any) -> Ack:
         self.user()
         opened = packing.open_code(text_field(payload, "code", 64), self.c.uow, pack_context())
         return {"ok": True, **opened}
 
     @acked
+    @pack_hints
     def on_scan(self, payload: Any) -> Ack:
         allocation_id, tote = _target(payload)
         reply = packing.scan_unit(
@@ -115,7 +119,9 @@ class PackNamespace(StationNamespace):
             "ok": True,
             "order": order,
             "carton": carton,
-            "message": f"Carton {carton['code']} closed. Label it and send it on.",
+            "message": msg(
+                "Carton %(carton)s closed. Label it and send it on.", carton=carton["code"]
+            ),
         }
         station = text_field(payload, "station", 40, required=False)
         if station and camera_hub().config(station) is not None:
@@ -129,10 +135,12 @@ class PackNamespace(StationNamespace):
         return ack
 
     @acked
+    @pack_hints
     def on_close_carton(self, payload: Any) -> Ack:
         return self._close(payload, reason_required=False)
 
     @acked
+    @pack_hints
     def on_override_carton(self, payload: Any) -> Ack:
         return self._close(payload, reason_required=True)
 
@@ -272,8 +280,11 @@ class PackNamespace(StationNamespace):
                 camera=text_field(payload, "camera", 80, required=False) or None,
                 codes_seen=codes,
             )
-        where = f"carton {photo['carton']}" if photo["carton"] else "the next carton closed"
-        return {"ok": True, "photo": photo, "message": f"Photo kept with {where}."}
+        if photo["carton"]:
+            kept = msg("Photo kept with carton %(carton)s.", carton=photo["carton"])
+        else:
+            kept = msg("Photo kept with the next carton closed.")
+        return {"ok": True, "photo": photo, "message": kept}
 
 
 def _preview_jpeg(frame: Any) -> bytes:

@@ -7,9 +7,11 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from app.services import picking, put_back, short_picks
+from app.domain.text import msg
+from app.services import picking, practice, put_back, short_picks
 from app.services.errors import ServiceError
 from stations.common import Ack, Changes, StationNamespace, acked, int_field, text_field
+from stations.first_shift.events import FirstShiftEvents, pick_hints
 
 log = logging.getLogger(__name__)
 
@@ -63,17 +65,23 @@ def _off_the_loop(fn: Callable[[bytes], list[Any]], data: bytes) -> list[Any]:
     return list(fn(data))
 
 
-class PickNamespace(StationNamespace):
+class PickNamespace(FirstShiftEvents, StationNamespace):
     station = "pick"
     roles = frozenset({"picker", "supervisor", "admin"})
 
     @acked
+    @pick_hints
     def on_next_task(self, payload: Any) -> Ack:
-        task = picking.next_task(self.user(), self.c.uow, self.c.clock)
+        picker = self.user()
+        # A practice wave in progress (or just over) gives the picker nothing else.
+        handled, task = practice.next_task(picker, self.c.uow, self.c.clock)
+        if not handled:
+            task = picking.next_task(picker, self.c.uow, self.c.clock)
         Changes.mark()
         return {"ok": True, "task": task}
 
     @acked
+    @pick_hints
     def on_scan(self, payload: Any) -> Ack:
         picker = self.user()
         task_id = int_field(payload, "task_id")
@@ -106,6 +114,7 @@ class PickNamespace(StationNamespace):
         return reply.to_json()
 
     @acked
+    @pick_hints
     def on_quantity(self, payload: Any) -> Ack:
         picker = self.user()
         total = int_field(payload, "total")
@@ -117,6 +126,7 @@ class PickNamespace(StationNamespace):
         return reply.to_json()
 
     @acked
+    @pick_hints
     def on_short(self, payload: Any) -> Ack:
         picker = self.user()
         cmd = short_picks.ShortPick(
@@ -129,6 +139,7 @@ class PickNamespace(StationNamespace):
         return reply.to_json()
 
     @acked
+    @pick_hints
     def on_reconcile(self, payload: Any) -> Ack:
         picker = self.user()
         ids = payload.get("task_ids") if isinstance(payload, dict) else None
@@ -151,7 +162,9 @@ class PickNamespace(StationNamespace):
             return {
                 "ok": False,
                 "error": "decoder_unavailable",
-                "message": "This server cannot read camera frames. Use a scanner or type the code.",
+                "message": msg(
+                    "This server cannot read camera frames. Use a scanner or type the code."
+                ),
             }
         try:
             found = _off_the_loop(decode, bytes(image))

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import URLSafeTimedSerializer
 
+from app.domain.text import msg, nmsg
 from app.services import reports
 from app.services.errors import ServiceError
 from stations.common import Ack, StationNamespace, acked, int_field, text_field
@@ -75,12 +76,14 @@ class ReportsNamespace(StationNamespace):
         return {
             "ok": True,
             "refresh": done,
-            "message": f"Reports rebuilt for {days} day{'' if days == 1 else 's'}.",
+            "message": nmsg(
+                "Reports rebuilt for %(n)s day.", "Reports rebuilt for %(n)s days.", days, n=days
+            ),
         }
 
     @acked
     def on_download_token(self, payload: Any) -> Ack:
         badge = self.user()
         if not reports.may_read_reports(badge, self.c.uow):
-            raise ServiceError("Only supervisors may download reports.", "badge")
+            raise ServiceError(msg("Only supervisors may download reports."), "badge")
         return {"ok": True, "token": download_signer().dumps({"badge": badge})}

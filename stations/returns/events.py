@@ -4,6 +4,7 @@ import base64
 import binascii
 from typing import Any
 
+from app.domain.text import msg
 from app.services import returns
 from app.services.errors import ServiceError
 from stations.common import Ack, Changes, StationNamespace, acked, int_field, text_field
@@ -79,7 +80,7 @@ class ReturnsNamespace(StationNamespace):
             returns_context(),
             client_photo_id=text_field(payload, "client_photo_id", 64, required=False) or None,
         )
-        return {"ok": True, "receipt": receipt, "message": "Photo saved."}
+        return {"ok": True, "receipt": receipt, "message": msg("Photo saved.")}
 
     @acked
     def on_remove_unit(self, payload: Any) -> Ack:
@@ -90,7 +91,7 @@ class ReturnsNamespace(StationNamespace):
             self.c.clock,
             returns_context(),
         )
-        return {"ok": True, "receipt": receipt, "message": "Item scan removed."}
+        return {"ok": True, "receipt": receipt, "message": msg("Item scan removed.")}
 
     @acked
     def on_close(self, payload: Any) -> Ack:
@@ -118,17 +119,31 @@ class ReturnsNamespace(StationNamespace):
         return {
             "ok": True,
             "receipt": receipt,
-            "message": f"{receipt['code']} is now return {receipt['rma_id']}: finish each unit.",
+            "message": msg(
+                "%(code)s is now return %(rma)s: finish each unit.",
+                code=receipt["code"],
+                rma=receipt["rma_id"],
+            ),
         }
 
 
 def _opened(receipt: dict[str, Any]) -> str:
     if receipt["status"] == "closed":
-        return f"Return {receipt['rma_id']} ({receipt['code']}) is already closed."
-    if receipt["review"]:
-        return (
-            f"Review {receipt['code']}: no authorization. Scan each item; "
-            "units are held on the returns shelf."
+        return msg(
+            "Return %(rma)s (%(code)s) is already closed.",
+            rma=receipt["rma_id"],
+            code=receipt["code"],
         )
-    order = f" for order {receipt['order_number']}" if receipt["order_number"] else ""
-    return f"Return {receipt['rma_id']}{order}: scan each item from the parcel."
+    if receipt["review"]:
+        return msg(
+            "Review %(code)s: no authorization. Scan each item; "
+            "units are held on the returns shelf.",
+            code=receipt["code"],
+        )
+    if receipt["order_number"]:
+        return msg(
+            "Return %(rma)s for order %(order)s: scan each item from the parcel.",
+            rma=receipt["rma_id"],
+            order=receipt["order_number"],
+        )
+    return msg("Return %(rma)s: scan each item from the parcel.", rma=receipt["rma_id"])

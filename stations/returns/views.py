@@ -4,6 +4,7 @@ from flask import Blueprint, Response, render_template, send_file
 
 from app.container import container
 from app.domain.returns import REASONS, Command, Grade
+from app.domain.text import N_
 from app.services import returns
 from app.web.api import _verify_signature
 from stations.returns import returns_context
@@ -15,9 +16,9 @@ api = Blueprint("returns_api", __name__, url_prefix="/api/v1/returns")
 api.before_request(_verify_signature)
 
 GRADE_TITLES = {
-    Grade.RESELLABLE: "Resellable",
-    Grade.DAMAGED: "Damaged → quarantine",
-    Grade.DISPOSE: "Dispose",
+    Grade.RESELLABLE: N_("Resellable"),
+    Grade.DAMAGED: N_("Damaged → quarantine"),
+    Grade.DISPOSE: N_("Dispose"),
 }
 
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from app.domain.text import Text, join, msg
 from app.services import manifests, pallets, queues, shipping
 from app.services.errors import ServiceError
 from stations.common import Ack, Changes, StationNamespace, acked, int_field, text_field
@@ -98,7 +99,10 @@ class ShipNamespace(StationNamespace):
         return {
             "ok": True,
             "carton": shipping.rate_carton(code, self.c.uow, self.c.ship, self.c.clock),
-            "message": f"Label {voided} voided. Peel it off; the carton can be shipped again.",
+            "message": msg(
+                "Label %(tracking)s voided. Peel it off; the carton can be shipped again.",
+                tracking=voided,
+            ),
         }
 
     @acked
@@ -126,9 +130,12 @@ class ShipNamespace(StationNamespace):
             "ok": True,
             "manifest": manifest,
             "carriers": manifests.close_out_summary(self.c.uow, self.c.clock, self.c.ship),
-            "message": (
-                f"{manifest['carrier']} closed: manifest {manifest['code']}, "
-                f"{manifest['cartons']} cartons. Print it for the driver."
+            "message": msg(
+                "%(carrier)s closed: manifest %(manifest)s, %(n)s cartons. "
+                "Print it for the driver.",
+                carrier=manifest["carrier"],
+                manifest=manifest["code"],
+                n=manifest["cartons"],
             ),
         }
 
@@ -166,7 +173,11 @@ class ShipNamespace(StationNamespace):
         user = self.user()
         station = text_field(payload, "station", 40, required=False) or None
         view = pallets.new_pallet(station, user, self.c.uow, self.c.clock, self.c.ship)
-        return {"ok": True, "pallet": view, "message": f"New pallet {view['pallet']}."}
+        return {
+            "ok": True,
+            "pallet": view,
+            "message": msg("New pallet %(pallet)s.", pallet=view["pallet"]),
+        }
 
     @acked
     def on_pallet_remove(self, payload: Any) -> Ack:
@@ -175,7 +186,13 @@ class ShipNamespace(StationNamespace):
         view = pallets.remove_carton(
             text_field(payload, "pallet", 40), carton, user, self.c.uow, self.c.ship
         )
-        return {"ok": True, "pallet": view, "message": f"{carton} taken off {view['pallet']}."}
+        return {
+            "ok": True,
+            "pallet": view,
+            "message": msg(
+                "%(carton)s taken off %(pallet)s.", carton=carton, pallet=view["pallet"]
+            ),
+        }
 
     @acked
     def on_pallet_close(self, payload: Any) -> Ack:
@@ -192,14 +209,18 @@ class ShipNamespace(StationNamespace):
             self.c.ship,
         )
         printed = view.pop("print")
-        message = f"Pallet {view['pallet']} closed: SSCC {view['sscc']}."
+        head = msg(
+            "Pallet %(pallet)s closed: SSCC %(sscc)s.", pallet=view["pallet"], sscc=view["sscc"]
+        )
         if printed["printed"]:
-            message += f" Label printed on {printed['printer']}."
+            tail = msg("Label printed on %(printer)s.", printer=printed["printer"])
         elif printed["error"]:
-            message += f" The printer failed: {printed['error']} Open the PDF instead."
+            tail = msg(
+                "The printer failed: %(error)s Open the PDF instead.", error=printed["error"]
+            )
         else:
-            message += " Open the label PDF to print it."
-        return {"ok": True, "pallet": view, "print": printed, "message": message}
+            tail = msg("Open the label PDF to print it.")
+        return {"ok": True, "pallet": view, "print": printed, "message": join([head, tail])}
 
     @acked
     def on_pallet_reopen(self, payload: Any) -> Ack:
@@ -207,7 +228,11 @@ class ShipNamespace(StationNamespace):
         view = pallets.reopen_pallet(
             text_field(payload, "pallet", 40), user, self.c.uow, self.c.ship
         )
-        return {"ok": True, "pallet": view, "message": f"Pallet {view['pallet']} is open again."}
+        return {
+            "ok": True,
+            "pallet": view,
+            "message": msg("Pallet %(pallet)s is open again.", pallet=view["pallet"]),
+        }
 
     @acked
     def on_pallet_ship(self, payload: Any) -> Ack:
@@ -240,11 +265,18 @@ class ShipNamespace(StationNamespace):
         return {"ok": True, "sscc": sscc, "label_url": f"/ship/logistic/{sscc}.pdf"}
 
 
-def _print_message(carton: dict[str, Any], printed: dict[str, Any], reprint: bool) -> str:
+def _print_message(carton: dict[str, Any], printed: dict[str, Any], reprint: bool) -> Text:
     tracking = carton.get("tracking_number")
-    head = f"Reprint: tracking {tracking}" if reprint else f"Tracking {tracking}"
+    if reprint:
+        head = msg("Reprint: tracking %(tracking)s", tracking=tracking)
+    else:
+        head = msg("Tracking %(tracking)s", tracking=tracking)
     if printed["format"] == "zpl" and printed["printed"]:
-        return f"{head}: label printed on {printed['printer']}."
+        return msg("%(head)s: label printed on %(printer)s.", head=head, printer=printed["printer"])
     if printed["format"] == "zpl":
-        return f"{head}: saved, but the printer failed: {printed['error']} Open the PDF instead."
-    return f"{head}: label ready, open the PDF to print."
+        return msg(
+            "%(head)s: saved, but the printer failed: %(error)s Open the PDF instead.",
+            head=head,
+            error=printed["error"],
+        )
+    return msg("%(head)s: label ready, open the PDF to print.", head=head)

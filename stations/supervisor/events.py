@@ -6,7 +6,8 @@ from typing import Any
 from flask_socketio import join_room, leave_room
 
 from app.adapters.wave_config import WaveConfig, load_wave_config
-from app.services import dashboard, outbox, wave_ops, waves
+from app.domain.text import msg, nmsg
+from app.services import dashboard, outbox, stock_alerts, wave_ops, waves
 from app.services.errors import ServiceError
 from stations.common import Ack, Changes, StationNamespace, acked, int_field, text_field
 
@@ -44,6 +45,12 @@ class SupervisorNamespace(StationNamespace):
     def on_sign_out(self, payload: Any) -> Ack:
         leave_room(ROOM)
         return super().on_sign_out(payload)
+
+    @acked
+    def on_stock_alerts(self, payload: Any) -> Ack:
+        """Open stock alerts (low stock, faces without reserve); pushed as `stock_alerts`."""
+        self.user()
+        return {"ok": True, "alerts": stock_alerts.list_alerts(self.c.uow)}
 
     @acked
     def on_snapshot(self, payload: Any) -> Ack:
@@ -92,9 +99,14 @@ class SupervisorNamespace(StationNamespace):
         return {
             "ok": True,
             "wave": wave,
-            "message": f"Wave {wave['code']} {wave['status']}: {wave['orders']} "
-            f"order{'' if wave['orders'] == 1 else 's'}, {wave['strategy']} picking, "
-            f"{wave['batches']} walk{'' if wave['batches'] == 1 else 's'}.",
+            "message": msg(
+                "Wave %(wave)s %(status)s: %(orders)s, %(strategy)s picking, %(walks)s.",
+                wave=wave["code"],
+                status=msg(wave["status"]),
+                orders=nmsg("%(n)s order", "%(n)s orders", wave["orders"], n=wave["orders"]),
+                strategy=msg(wave["strategy"]),
+                walks=nmsg("%(n)s walk", "%(n)s walks", wave["batches"], n=wave["batches"]),
+            ),
         }
 
     @acked
@@ -104,7 +116,11 @@ class SupervisorNamespace(StationNamespace):
             int_field(payload, "wave_id"), self.c.uow, self.c.clock, self.waves_config
         )
         Changes.mark()
-        return {"ok": True, "wave": wave, "message": f"Wave {wave['code']} released."}
+        return {
+            "ok": True,
+            "wave": wave,
+            "message": msg("Wave %(wave)s released.", wave=wave["code"]),
+        }
 
     @acked
     def on_pause_wave(self, payload: Any) -> Ack:
@@ -114,7 +130,9 @@ class SupervisorNamespace(StationNamespace):
         return {
             "ok": True,
             "wave": wave,
-            "message": f"Wave {wave['code']} paused: pickers finish the task in hand.",
+            "message": msg(
+                "Wave %(wave)s paused: pickers finish the task in hand.", wave=wave["code"]
+            ),
         }
 
     @acked
@@ -122,7 +140,13 @@ class SupervisorNamespace(StationNamespace):
         self.user()
         wave = wave_ops.resume_wave(int_field(payload, "wave_id"), self.c.uow)
         Changes.mark()
-        return {"ok": True, "wave": wave, "message": f"Wave {wave['code']} {wave['status']}."}
+        return {
+            "ok": True,
+            "wave": wave,
+            "message": msg(
+                "Wave %(wave)s %(status)s.", wave=wave["code"], status=msg(wave["status"])
+            ),
+        }
 
     @acked
     def on_cancel_wave(self, payload: Any) -> Ack:
@@ -132,8 +156,19 @@ class SupervisorNamespace(StationNamespace):
         return {
             "ok": True,
             "wave": wave,
-            "message": f"Wave {wave['code']}: {wave['returned']} order(s) back to waiting"
-            + (f", {wave['kept']} already started are being finished." if wave["kept"] else "."),
+            "message": msg(
+                "Wave %(wave)s: %(n)s order(s) back to waiting, %(kept)s already started "
+                "are being finished.",
+                wave=wave["code"],
+                n=wave["returned"],
+                kept=wave["kept"],
+            )
+            if wave["kept"]
+            else msg(
+                "Wave %(wave)s: %(n)s order(s) back to waiting.",
+                wave=wave["code"],
+                n=wave["returned"],
+            ),
         }
 
     @acked
@@ -148,11 +183,16 @@ class SupervisorNamespace(StationNamespace):
             to_picker=text_field(payload, "to_picker", 40, required=False) or None,
         )
         Changes.mark()
-        who = result["to_picker"] or "the pool"
+        who = result["to_picker"] or msg("the pool")
         return {
             "ok": True,
             **result,
-            "message": f"{result['tasks']} task(s) of {result['orders']} order(s) to {who}.",
+            "message": msg(
+                "%(tasks)s task(s) of %(orders)s order(s) to %(who)s.",
+                tasks=result["tasks"],
+                orders=result["orders"],
+                who=who,
+            ),
         }
 
     @acked
@@ -166,7 +206,11 @@ class SupervisorNamespace(StationNamespace):
             allocation_id=text_field(payload, "allocation_id", 64, required=False) or None,
         )
         Changes.mark()
-        return {"ok": True, **result, "message": f"Priority set to {payload['priority']}."}
+        return {
+            "ok": True,
+            **result,
+            "message": msg("Priority set to %(priority)s.", priority=payload["priority"]),
+        }
 
     @acked
     def on_resequence(self, payload: Any) -> Ack:
@@ -176,7 +220,11 @@ class SupervisorNamespace(StationNamespace):
         return {
             "ok": True,
             "wave": wave,
-            "message": f"Wave {wave['code']} re-sequenced ({wave['saved_m']} m shorter).",
+            "message": msg(
+                "Wave %(wave)s re-sequenced (%(saved)s m shorter).",
+                wave=wave["code"],
+                saved=wave["saved_m"],
+            ),
         }
 
     @acked
@@ -189,7 +237,7 @@ class SupervisorNamespace(StationNamespace):
             ids, int_field(payload, "wave_id"), self.c.uow, self.c.clock, self.waves_config
         )
         Changes.mark()
-        message = f"{len(ids)} order(s) added to {wave['code']}."
+        message = msg("%(n)s order(s) added to %(wave)s.", n=len(ids), wave=wave["code"])
         return {"ok": True, "wave": wave, "message": message}
 
     @acked
@@ -199,8 +247,12 @@ class SupervisorNamespace(StationNamespace):
         zones = _str_list(payload, "zones") or []
         result = wave_ops.set_picker_zones(self.c.uow, badge, zones, self.c.clock)
         Changes.mark()
-        where = ", ".join(result["zones"]) or "any zone"
-        return {"ok": True, **result, "message": f"{badge} picks in {where}."}
+        where = ", ".join(result["zones"]) or msg("any zone")
+        return {
+            "ok": True,
+            **result,
+            "message": msg("%(badge)s picks in %(where)s.", badge=badge, where=where),
+        }
 
     @acked
     def on_plan(self, payload: Any) -> Ack:
@@ -216,9 +268,9 @@ class SupervisorNamespace(StationNamespace):
         return {
             "ok": True,
             "waves": released,
-            "message": f"{len(released)} wave(s) released on their cutoffs."
+            "message": msg("%(n)s wave(s) released on their cutoffs.", n=len(released))
             if released
-            else "No wave is due yet.",
+            else msg("No wave is due yet."),
         }
 
     @acked
@@ -227,4 +279,4 @@ class SupervisorNamespace(StationNamespace):
         event_id = text_field(payload or {}, "event_id", 36, required=False) or None
         n = outbox.retry_dead(event_id, self.c.uow, self.c.clock)
         Changes.mark()
-        return {"ok": True, "requeued": n, "message": f"{n} event(s) queued again."}
+        return {"ok": True, "requeued": n, "message": msg("%(n)s event(s) queued again.", n=n)}

@@ -12,6 +12,7 @@ from typing import Any
 from flask import request, session
 from flask_socketio import join_room, leave_room
 
+from app.domain.text import msg
 from app.domain.weighing import ScaleCommandRefused
 from app.services import weighing, weight_qc
 from app.services.errors import ServiceError
@@ -43,6 +44,12 @@ def _bytes_field(payload: Any, name: str) -> bytes:
     raise ServiceError(f"{name} must be bytes (a list of 0-255)", name)
 
 
+def _said(refused: Exception) -> str:
+    """The refusal's sentence as raised (a Text stays translatable)."""
+    first = refused.args[0] if refused.args else None
+    return first if isinstance(first, str) else str(refused)
+
+
 class WeighNamespace(StationNamespace):
     station = "weigh"
     roles = frozenset({"packer", "shipper", "supervisor", "admin"})
@@ -69,7 +76,7 @@ class WeighNamespace(StationNamespace):
         try:
             result: CommandResult = run(station_id)
         except ScaleCommandRefused as refused:
-            raise ServiceError(str(refused), "scale") from None
+            raise ServiceError(_said(refused), "scale") from None
         weight_qc.log_scale_command(
             action, user, station_id, {"message": result.message}, self.c.uow, self.c.clock
         )
@@ -196,7 +203,7 @@ class WeighNamespace(StationNamespace):
         try:
             self.w.hub.simulate(station_id, load_g, _bool_field(payload, "settles", True))
         except ScaleCommandRefused as refused:
-            raise ServiceError(str(refused), "station") from None
+            raise ServiceError(_said(refused), "station") from None
         return {"ok": True}
 
     @acked
@@ -221,7 +228,7 @@ class WeighNamespace(StationNamespace):
         return {
             "ok": True,
             "carton": carton,
-            "message": "Take each unit out and scan it; put it back after the scan.",
+            "message": msg("Take each unit out and scan it; put it back after the scan."),
         }
 
     @acked
@@ -251,7 +258,7 @@ class WeighNamespace(StationNamespace):
         return {
             "ok": True,
             "carton": carton,
-            "message": "Make the carton match the packing list, then put it on the scale.",
+            "message": msg("Make the carton match the packing list, then put it on the scale."),
         }
 
     @acked
@@ -272,8 +279,12 @@ class WeighNamespace(StationNamespace):
                 "ok": True,
                 "result": "overridden",
                 "carton": carton,
-                "message": f"Override recorded: carton {carton['carton']} released at "
-                f"{carton['weight_g']} g. It may get its label.",
+                "message": msg(
+                    "Override recorded: carton %(carton)s released at %(weight)s g. "
+                    "It may get its label.",
+                    carton=carton["carton"],
+                    weight=carton["weight_g"],
+                ),
                 "qc_changed": True,
             }
         )
@@ -296,12 +307,23 @@ class WeighNamespace(StationNamespace):
             self.c.clock,
             self.w.ctx,
         )
-        verb = "approved" if proposal["status"] == "approved" else "rejected"
+        if proposal["status"] == "approved":
+            said = msg(
+                "%(sku)s: %(weight)s g a unit approved.",
+                sku=proposal["sku"],
+                weight=proposal["proposed_g"],
+            )
+        else:
+            said = msg(
+                "%(sku)s: %(weight)s g a unit rejected.",
+                sku=proposal["sku"],
+                weight=proposal["proposed_g"],
+            )
         return self._qc_changed(
             {
                 "ok": True,
                 "proposal": proposal,
-                "message": f"{proposal['sku']}: {proposal['proposed_g']} g a unit {verb}.",
+                "message": said,
                 "qc_changed": True,
             }
         )

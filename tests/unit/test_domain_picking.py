@@ -273,6 +273,8 @@ def test_every_outcome_is_reachable_through_step() -> None:
         step(serial_state, ParsedScan("x", ScanKind.ITEM, GTIN14, serial="S1"), CTX).outcome,
         enter_quantity(task(location_confirmed=True), 2).outcome,
         enter_quantity(task(location_confirmed=True, picked=1), 1).outcome,
+        # A location label whose check character fails (A01-03-2 checks with V).
+        step(task(), parse_scan(LOCATION + "W"), CTX).outcome,
     }
     assert seen == set(ScanOutcome)
 

@@ -40,7 +40,8 @@ def gs1_check_digit(payload: str) -> int:
     ("raw", "kind"),
     [
         ("A01-03-2", ScanKind.LOCATION),
-        ("B12-40-11", ScanKind.LOCATION),
+        ("B12-40-1", ScanKind.LOCATION),
+        ("A01-03-2-4", ScanKind.LOCATION),  # position 4 of the level
         ("T0001", ScanKind.TOTE),
         ("T123456", ScanKind.TOTE),
         ("CT000001", ScanKind.CARTON),

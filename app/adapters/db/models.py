@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     TypeDecorator,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -76,6 +77,8 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20))  # picker, packer, shipper, supervisor, admin
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     active: Mapped[bool] = mapped_column(default=True)
+    # The screens' language for this person (en, de, nl, pl); None: the station's own.
+    language: Mapped[str | None] = mapped_column(String(8))
 
 
 class Sku(Base):
@@ -87,6 +90,8 @@ class Sku(Base):
     width_mm: Mapped[int]
     height_mm: Mapped[int]
     weight_g: Mapped[int]
+    # A practice item (first shift): never known to the OMS, stocked only in practice bins.
+    practice: Mapped[bool] = mapped_column(default=False, server_default=false())
     barcodes: Mapped[list[Barcode]] = relationship(back_populates="sku_ref", lazy="selectin")
 
 
@@ -168,6 +173,8 @@ class Allocation(Base):
     # A hold remembers the status it interrupted, so a release resumes exactly there.
     held_from: Mapped[str | None] = mapped_column(String(16))
     cancel_reason: Mapped[str | None] = mapped_column(String(200))
+    # A practice order (first shift): practice stock only, no outbox event, not real work.
+    practice: Mapped[bool] = mapped_column(default=False, server_default=false())
     received_at: Mapped[created_at]
     updated_at: Mapped[created_at]
     lines: Mapped[list[AllocationLine]] = relationship(
@@ -216,6 +223,7 @@ class Wave(Base):
     created_at: Mapped[created_at]
     released_at: Mapped[datetime | None]
     completed_at: Mapped[datetime | None]
+    practice: Mapped[bool] = mapped_column(default=False, server_default=false())
 
 
 class PickTask(Base):

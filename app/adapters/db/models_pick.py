@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import ForeignKey, Index, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.adapters.db.models import Base, created_at, intpk
@@ -52,17 +52,23 @@ class PickShort(Base):
 
 
 class CountTask(Base):
-    """Count this bin: a short pick said its stock is not what the system believes."""
+    """Count this bin: a short pick said its stock is not what the system believes, a
+    supervisor asked, or the cycle schedule says it is its turn (docs/counts.md). With a
+    `sku_id` the count is of that SKU in the bin; without, of everything in it. The cycle-count
+    columns (source onwards) belong to app/services/counts.py; its lines are in models_counts."""
 
     __tablename__ = "count_tasks"
-    __table_args__ = (Index("ix_count_tasks_stock_status", "stock_id", "status"),)
+    __table_args__ = (
+        Index("ix_count_tasks_stock_status", "stock_id", "status"),
+        Index("ix_count_tasks_location_status", "location_id", "status"),
+    )
     id: Mapped[intpk]
-    stock_id: Mapped[int] = mapped_column(ForeignKey("stock.id"))
+    stock_id: Mapped[int | None] = mapped_column(ForeignKey("stock.id"))
     location_id: Mapped[int] = mapped_column(ForeignKey("locations.id"))
-    sku_id: Mapped[int] = mapped_column(ForeignKey("skus.id"))
+    sku_id: Mapped[int | None] = mapped_column(ForeignKey("skus.id"))
     reason: Mapped[str] = mapped_column(String(16))
     expected_on_hand: Mapped[int]  # what the system believed when the count was raised
-    status: Mapped[str] = mapped_column(String(16), default="open")  # open, done
+    status: Mapped[str] = mapped_column(String(16), default="open")  # open, review, done
     raised_by: Mapped[str | None] = mapped_column(String(40))
     # A count outlives the pick task that raised it (a cancel may delete the task).
     pick_task_id: Mapped[int | None] = mapped_column(
@@ -70,3 +76,17 @@ class CountTask(Base):
     )
     created_at: Mapped[created_at]
     completed_at: Mapped[datetime | None]
+    # short_pick, request, schedule, recount
+    source: Mapped[str] = mapped_column(
+        String(16), default="short_pick", server_default="short_pick"
+    )
+    recount_of: Mapped[int | None] = mapped_column(ForeignKey("count_tasks.id"))
+    assigned_to: Mapped[str | None] = mapped_column(String(40))  # the counter working it
+    avoid_counter: Mapped[str | None] = mapped_column(String(40))  # whose count it checks
+    location_confirmed: Mapped[bool] = mapped_column(default=False, server_default=false())
+    counted_by: Mapped[str | None] = mapped_column(String(40))
+    counted_at: Mapped[datetime | None]
+    # match, recount, system, tolerance, confirmed, disputed, approved, rejected
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    decided_by: Mapped[str | None] = mapped_column(String(40))  # the approving supervisor
+    reason_code: Mapped[str | None] = mapped_column(String(24))

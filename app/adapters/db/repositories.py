@@ -175,9 +175,12 @@ def add_event(
     data: dict[str, Any],
     now: datetime,
     stream_key: str | None = None,
-) -> OutboxEvent:
+) -> OutboxEvent | None:
     """Write an event in the caller's transaction (the outbox). Events of one stream (an
-    allocation by default) are delivered in the order they were written."""
+    allocation by default) are delivered in the order they were written. A practice order
+    (first shift) is unknown upstream: nothing is written for it, whoever asks."""
+    if allocation is not None and allocation.practice:
+        return None
     event_id = str(uuid.uuid4())
     ev = OutboxEvent(
         event_id=event_id,
@@ -243,7 +246,7 @@ def write_inventory_events(session: Session, now: datetime) -> None:
             func.coalesce(func.sum(Stock.allocated), 0),
         )
         .outerjoin(Stock, Stock.sku_id == Sku.id)
-        .where(Sku.id.in_(changed))
+        .where(Sku.id.in_(changed), Sku.practice.is_(False))  # practice items stay in house
         .group_by(Sku.id, Sku.sku)
         .order_by(Sku.sku)
     ).all()

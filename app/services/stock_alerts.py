@@ -1,0 +1,218 @@
+"""Stock alerts for supervisors: a SKU whose available units fell below its threshold
+(`low_stock`), or a pick face that needs stock no reserve bin has (`no_reserve`).
+
+Alerts are rows (queryable: `dockhand replenishment alerts`, the supervisor's `stock_alerts`
+event); one open alert per condition, resolved when the condition clears. `no_reserve` alerts
+are raised inside the transaction that found the face short of reserve. `low_stock` is
+watched by `AlertWatch.sweep`, run by the server's background loop: it looks at the SKUs whose
+ledger moved since the last sweep, so intake reservations, picks, receipts and moves are all
+seen without a hook in each of them. The loop pushes the open list to the supervisor room.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.adapters.db import repositories as repo
+from app.adapters.db.models import Location, Sku, StockMovement
+from app.adapters.db.models_stock import LowStockLevel, StockAlert
+from app.adapters.db.uow import SessionFactory
+from app.domain.replenishment import AlertKind, alert_key, is_low, low_stock_message
+from app.services.clock import Clock
+
+OPEN = "open"
+RESOLVED = "resolved"
+LIST_LIMIT = 200
+LOOK_BACK_ROWS = 1000
+FULL_SWEEP_EVERY = 150  # sweeps: every SKU is looked at again now and then, whatever moved
+
+
+def raise_alert(
+    s: Session,
+    kind: AlertKind,
+    key: str,
+    sku_id: int,
+    location_id: int | None,
+    available: int,
+    threshold: int,
+    message: str,
+    now: datetime,
+) -> StockAlert | None:
+    """Open an alert unless one is open for the key (then its figures are refreshed)."""
+    existing = s.scalars(
+        select(StockAlert).where(StockAlert.key == key, StockAlert.status == OPEN)
+    ).first()
+    if existing is not None:
+        if (existing.available, existing.threshold) != (available, threshold):
+            existing.available, existing.threshold, existing.message = (
+                available,
+                threshold,
+                message[:400],
+            )
+        return existing
+    alert = StockAlert(
+        key=key,
+        kind=kind.value,
+        sku_id=sku_id,
+        location_id=location_id,
+        available=available,
+        threshold=threshold,
+        message=message[:400],
+        status=OPEN,
+        created_at=now,
+    )
+    try:
+        with s.begin_nested():
+            s.add(alert)
+            s.flush()
+    except IntegrityError:
+        return None  # another transaction opened the same alert meanwhile: one is enough
+    return alert
+
+
+def resolve_alert(s: Session, key: str, now: datetime) -> int:
+    result = s.execute(
+        update(StockAlert)
+        .where(StockAlert.key == key, StockAlert.status == OPEN)
+        .values(status=RESOLVED, resolved_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def alert_view(alert: StockAlert, sku: str, location: str | None) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "kind": alert.kind,
+        "sku": sku,
+        "location": location,
+        "available": alert.available,
+        "threshold": alert.threshold,
+        "message": alert.message,
+        "status": alert.status,
+        "created_at": alert.created_at.isoformat(),
+        "resolved_at": alert.resolved_at.isoformat() if alert.resolved_at else None,
+    }
+
+
+def list_alerts(
+    uow: SessionFactory, include_resolved: bool = False, limit: int = LIST_LIMIT
+) -> list[dict[str, Any]]:
+    """Newest first: the open ones, or every alert."""
+    with uow() as tx:
+        stmt = (
+            select(StockAlert, Sku.sku, Location.code)
+            .join(Sku, Sku.id == StockAlert.sku_id)
+            .outerjoin(Location, Location.id == StockAlert.location_id)
+            .order_by(StockAlert.id.desc())
+            .limit(limit)
+        )
+        if not include_resolved:
+            stmt = stmt.where(StockAlert.status == OPEN)
+        return [alert_view(a, sku, loc) for a, sku, loc in tx.session.execute(stmt).all()]
+
+
+# ---------------------------------------------------------------------------- low stock
+
+
+def thresholds(s: Session, sku_ids: set[int], default: int) -> dict[int, int]:
+    levels = dict(
+        s.execute(
+            select(LowStockLevel.sku_id, LowStockLevel.below_units).where(
+                LowStockLevel.sku_id.in_(sku_ids)
+            )
+        ).all()
+    )
+    return {sku_id: int(levels.get(sku_id, default)) for sku_id in sku_ids}
+
+
+def check_low_stock(s: Session, sku_ids: set[int], default: int, now: datetime) -> None:
+    """Raise or resolve the `low_stock` alert of each SKU by what is available now (stock in
+    pick faces and reserve, less what orders hold)."""
+    if not sku_ids:
+        return
+    available = repo.available_for_skus(s, sku_ids)
+    levels = thresholds(s, sku_ids, default)
+    # Practice items (first shift) live in practice bins only: never low, never sold.
+    codes = dict(
+        s.execute(select(Sku.id, Sku.sku).where(Sku.id.in_(sku_ids), Sku.practice.is_(False))).all()
+    )
+    for sku_id in sorted(sku_ids):
+        sku = codes.get(sku_id)
+        if sku is None:
+            continue
+        free, level = available.get(sku_id, 0), levels[sku_id]
+        key = alert_key(AlertKind.LOW_STOCK, sku)
+        if is_low(free, level):
+            raise_alert(
+                s,
+                AlertKind.LOW_STOCK,
+                key,
+                sku_id,
+                None,
+                free,
+                level,
+                low_stock_message(sku, free, level),
+                now,
+            )
+        else:
+            resolve_alert(s, key, now)
+
+
+@dataclass
+class AlertWatch:
+    """The background loop's memory: how far into the ledger it has looked and which open
+    alerts the supervisors were last shown."""
+
+    default_threshold: int
+    ledger_cursor: int | None = None
+    shown: frozenset[int] | None = None
+    sweeps: int = 0
+
+    def sweep(self, uow: SessionFactory, clock: Clock) -> list[dict[str, Any]] | None:
+        """Check the SKUs whose stock moved since the last sweep (every SKU on the first) and
+        the faces waiting for reserve stock. Returns the open alerts when they differ from
+        what was last shown, else None."""
+        from app.services import replenishment  # replenishment raises alerts: import late
+
+        now = clock()
+        with uow() as tx:
+            s = tx.session
+            top = int(s.scalar(select(func.coalesce(func.max(StockMovement.id), 0))) or 0)
+            if self.ledger_cursor is None or self.sweeps % FULL_SWEEP_EVERY == 0:
+                changed = set(s.scalars(select(Sku.id)).all())
+            else:
+                # Ledger ids are handed out at insert, not at commit: a transaction still
+                # open at the last sweep may commit rows below the cursor, so look back.
+                changed = set(
+                    s.scalars(
+                        select(StockMovement.sku_id)
+                        .where(StockMovement.id > self.ledger_cursor - LOOK_BACK_ROWS)
+                        .distinct()
+                    ).all()
+                )
+            # Open low-stock alerts are looked at again too: a changed threshold clears them.
+            changed |= set(
+                s.scalars(
+                    select(StockAlert.sku_id).where(
+                        StockAlert.status == OPEN, StockAlert.kind == AlertKind.LOW_STOCK.value
+                    )
+                ).all()
+            )
+            check_low_stock(s, changed, self.default_threshold, now)
+            replenishment.retry_waiting_faces(s, None, "system", now)
+            tx.commit()
+            self.ledger_cursor = top
+        self.sweeps += 1
+        current = list_alerts(uow)
+        ids = frozenset(a["id"] for a in current)
+        if ids == self.shown:
+            return None
+        self.shown = ids
+        return current

@@ -1,0 +1,1 @@
+"""Cycle counts: the blind-count handheld (/count) and the supervisors' review (/count/review)."""

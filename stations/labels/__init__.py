@@ -1,0 +1,1 @@
+"""Label sheets for supervisors: locations, totes and badges as PDF downloads (/labels)."""

@@ -1,0 +1,1 @@
+"""The stock handheld: receive, put away and move stock, work replenishment tasks."""
