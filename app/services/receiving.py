@@ -185,7 +185,9 @@ def find_location(
         )
     stmt = select(Location).where(Location.code == value)
     if lock:
-        stmt = stmt.with_for_update()
+        # NO KEY UPDATE: a ledger row's foreign-key check (KEY SHARE) on this location must
+        # not wait for it, or a reservation and a move deadlock (found by the 32-worker test).
+        stmt = stmt.with_for_update(key_share=True)
     location = s.scalars(stmt).first()
     if location is None:
         return refuse(
@@ -428,7 +430,9 @@ def receive(
         # Lock the bin first: two deliveries of one scan meet here, the second sees the log.
         code = location_code(cmd.location_code)
         if code is not None:
-            s.scalars(select(Location).where(Location.code == code).with_for_update()).first()
+            s.scalars(
+                select(Location).where(Location.code == code).with_for_update(key_share=True)
+            ).first()
         prev = repo.previous_scan(s, who.client_scan_id)
         if prev is not None:
             return replay(prev)
@@ -517,7 +521,9 @@ def move(cmd: Move, who: Who, policy: StockPolicy, uow: SessionFactory, clock: C
         s = tx.session
         codes = sorted(c for c in (location_code(cmd.from_code), location_code(cmd.to_code)) if c)
         for code in codes:  # in one order everywhere: two movers never deadlock
-            s.scalars(select(Location).where(Location.code == code).with_for_update()).first()
+            s.scalars(
+                select(Location).where(Location.code == code).with_for_update(key_share=True)
+            ).first()
         prev = repo.previous_scan(s, who.client_scan_id)
         if prev is not None:
             return replay(prev)

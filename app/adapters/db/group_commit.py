@@ -20,6 +20,15 @@ from sqlalchemy.orm import Session
 from app.adapters.db.uow import SessionFactory
 
 T = TypeVar("T")
+TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A database error that a retry of the same work may not meet again."""
+    orig = getattr(exc, "orig", None) or exc
+    return getattr(orig, "sqlstate", None) in TRANSIENT_SQLSTATES
+
+
 Job = Callable[[Session, datetime], T]
 
 
@@ -73,18 +82,30 @@ class GroupCommitter:
                     break
             self._commit(batch)
 
+    @staticmethod
+    def _run_job(session: Session, p: _Pending[Any], now: datetime) -> None:
+        """The job in its savepoint. A deadlock or serialization failure (PostgreSQL chose
+        this job as the victim; the other transaction goes on) is retried twice before the
+        caller hears of it; any other error goes straight back to the caller."""
+        for attempt in range(3):
+            savepoint = session.begin_nested()
+            try:
+                p.result = p.job(session, now)
+                savepoint.commit()
+                p.error = None
+                return
+            except Exception as exc:  # the caller gets its own error back
+                savepoint.rollback()
+                p.error = exc
+                if not is_transient(exc) or attempt == 2:
+                    return
+
     def _commit(self, batch: list[_Pending[Any]]) -> None:
         try:
             with self._uow() as tx:
                 now = self._clock()
                 for p in batch:
-                    savepoint = tx.session.begin_nested()
-                    try:
-                        p.result = p.job(tx.session, now)
-                        savepoint.commit()
-                    except Exception as exc:  # the caller gets its own error back
-                        savepoint.rollback()
-                        p.error = exc
+                    self._run_job(tx.session, p, now)
                 tx.commit()
             self.batches += 1
             self.jobs += len(batch)

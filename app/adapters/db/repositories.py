@@ -55,7 +55,13 @@ def item_codes(sku: Sku) -> frozenset[str]:
 
 def sku_for_code(session: Session, code: str) -> Sku | None:
     gtin = normalise_gtin(code)
-    candidates = [code] + ([gtin] if gtin else [])
+    candidates = {code}
+    if gtin:
+        # Barcodes are stored as printed (EAN-13, UPC-A, EAN-8) while a GS1 element string
+        # carries the GTIN-14: look for every form of it.
+        candidates |= {gtin} | {
+            gtin[14 - n :] for n in (13, 12, 8) if not gtin[: 14 - n].strip("0")
+        }
     bc = session.scalars(select(Barcode).where(Barcode.code.in_(candidates))).first()
     return bc.sku_ref if bc else sku_by_code(session, code)
 
