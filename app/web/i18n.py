@@ -54,7 +54,9 @@ def current_language() -> str:
 def localize_ack(ack: Any, lang: str | None = None) -> Any:
     """A station acknowledgement in the reader's language: every Text inside it, and a plain
     English top-level "message" (a replayed answer) matched back to its sentence."""
-    lang = lang or current_language()
+    # The signed-in person's language straight from the socket session: Flask-Babel's
+    # get_locale() re-parses the request on every event, a cost paid on every scan.
+    lang = lang or normalize(session.get(SESSION_KEY)) or current_language()
     if lang == tx.DEFAULT_LANGUAGE:
         return ack
     store = tx.catalogs()
