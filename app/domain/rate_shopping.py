@@ -12,6 +12,10 @@ reliability score. The recommendation, in this order:
 3. nothing on time: the earliest delivery, then the cheapest (a late carton still ships; the
    shipper is told).
 
+A request may name the only carriers to quote (``ShopRequest.carriers``: the ship station's
+carrier account belongs to one carrier); quotes from any other carrier are left out before
+ranking, so the recommendation is the best of that carrier's services.
+
 Every other quote stays on the list as an alternative the shipper may choose instead; the
 service layer logs such an override.
 """
@@ -51,6 +55,8 @@ class ShopRequest:
     now: datetime
     ship_by: datetime | None = None
     closed: frozenset[tuple[str, date]] = field(default_factory=frozenset)  # (carrier, day)
+    # Only these carriers are quoted (a station that ships on one carrier account); None: all.
+    carriers: frozenset[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -185,6 +191,8 @@ def shop(
         )
     options: list[RateOption] = []
     for quote in found:
+        if request.carriers is not None and quote.carrier not in request.carriers:
+            continue
         known = _service(carriers, quote)
         if known is None:
             continue

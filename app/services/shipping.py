@@ -26,6 +26,7 @@ from app.adapters.db.models_ship import LabelPrint, ShipLabel, ShipManifest
 from app.adapters.db.uow import SessionFactory
 from app.adapters.gs1_config import Gs1Config
 from app.adapters.printers import StationPrinter
+from app.adapters.setup_config import CarrierAccount
 from app.domain.allocations import AllocationStatus
 from app.domain.carriers import (
     CarrierError,
@@ -79,6 +80,10 @@ class ShipContext:
     resolve_printer: Callable[[str], StationPrinter | None] | None = field(
         default=None, compare=False, repr=False
     )
+    # The carrier account saved for a station (station set-up): it ships on that carrier only.
+    resolve_account: Callable[[str], CarrierAccount | None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
     def gateway(self, code: str) -> CarrierGateway:
         found = self.gateways.get(code)
@@ -98,6 +103,12 @@ class ShipContext:
         saved = self.resolve_printer(station) if self.resolve_printer is not None else None
         return saved if saved is not None else self.printers.get(station)
 
+    def account(self, station: str | None) -> CarrierAccount | None:
+        """The carrier account the station ships on, or None (every carrier is quoted)."""
+        if not station or self.resolve_account is None:
+            return None
+        return self.resolve_account(station)
+
 
 # --------------------------------------------------------------------------- rate shopping
 
@@ -113,7 +124,13 @@ def closed_manifest_days(s: Any, since: date) -> frozenset[tuple[str, date]]:
     return frozenset((carrier, day) for carrier, day in rows)
 
 
-def _shop(s: Any, carton: Carton, ctx: ShipContext, now: datetime) -> ShopResult:
+def _shop(
+    s: Any,
+    carton: Carton,
+    ctx: ShipContext,
+    now: datetime,
+    account: CarrierAccount | None = None,
+) -> ShopResult:
     allocation = repo.must_get(s, Allocation, carton.allocation_pk)
     to = allocation.ship_to
     request = ShopRequest(
@@ -125,8 +142,23 @@ def _shop(s: Any, carton: Carton, ctx: ShipContext, now: datetime) -> ShopResult
         now=now,
         ship_by=allocation.ship_by,
         closed=closed_manifest_days(s, _local_today(ctx, now)),
+        carriers=frozenset({account.carrier}) if account else None,
     )
     return shop(ctx.carriers, request, ctx.policy)
+
+
+def account_json(account: CarrierAccount, ctx: ShipContext) -> dict[str, str]:
+    return {**account.to_json(), "carrier_name": ctx.carrier_name(account.carrier)}
+
+
+def _no_service_on_account(account: CarrierAccount, ctx: ShipContext) -> str:
+    return msg(
+        "This station ships on %(carrier)s account %(account)s, and no %(carrier)s service "
+        "covers this destination and weight. Ship it from another station, or change the "
+        "station's carrier account on the set-up page.",
+        carrier=ctx.carrier_name(account.carrier),
+        account=account.code,
+    )
 
 
 def _when(moment: datetime, ctx: ShipContext, now: datetime) -> str:
@@ -179,6 +211,7 @@ def _label_json(label: ShipLabel, s: Any) -> dict[str, Any]:
         "currency": label.currency,
         "ship_day": label.ship_day.isoformat() if label.ship_day else None,
         "manifest": manifest.code if manifest else None,
+        "carrier_account": label.carrier_account,
         "overridden": label.overridden,
         "override_reason": label.override_reason,
         "recommended_service": label.recommended_service,
@@ -201,17 +234,24 @@ def _active_label(s: Any, carton: Carton) -> ShipLabel | None:
 
 
 def rate_carton(
-    code: str, uow: SessionFactory, ctx: ShipContext, clock: Clock | None = None
+    code: str,
+    uow: SessionFactory,
+    ctx: ShipContext,
+    clock: Clock | None = None,
+    station: str | None = None,
 ) -> dict[str, Any]:
-    """The carton with its options (recommendation first), the basis and any warning."""
+    """The carton with its options (recommendation first), the basis and any warning. A
+    station with a saved carrier account is quoted that account's carrier only."""
     now = clock() if clock else datetime.now(ctx.policy.tz)
+    account = ctx.account(station)
     with uow() as tx:
         s = tx.session
         carton = _carton(s, code.strip())
         _check_not_held(s, carton)
         view = carton_view(s, carton)
-        result = _shop(s, carton, ctx, now)
+        result = _shop(s, carton, ctx, now, account)
         options = [option_json(o, ctx, now, n == 0) for n, o in enumerate(result.options)]
+        view["carrier_account"] = account_json(account, ctx) if account else None
         view["quotes"] = options
         view["recommended"] = options[0] if options else None
         view["basis"] = result.basis.value
@@ -223,7 +263,13 @@ def rate_carton(
         if carton.status == "packed":
             view["blocked"] = msg("Weigh this carton first: no label before a weight check.")
         elif not options and not carton.tracking_number:
-            view["blocked"] = msg("No carrier service covers this destination and weight.")
+            view["blocked"] = (
+                _no_service_on_account(account, ctx)
+                if account
+                else msg("No carrier service covers this destination and weight.")
+            )
+            if account:
+                view["warning"] = view["blocked"]
         return view
 
 
@@ -273,10 +319,27 @@ def _plan(
     service_code: str | None,
     carrier_code: str | None,
     override_reason: str | None,
+    account: CarrierAccount | None = None,
 ) -> _Plan:
-    result = _shop(s, carton, ctx, now)
+    result = _shop(s, carton, ctx, now, account)
     if service_code:
         chosen = result.option(carrier_code, service_code)
+        if chosen is None and account is not None:
+            other = carrier_code or next(
+                (c.code for c in ctx.carriers for sv in c.services if sv.code == service_code),
+                None,
+            )
+            if other is not None and other != account.carrier:
+                raise ServiceError(
+                    msg(
+                        "This station ships on %(carrier)s account %(account)s: "
+                        "%(service_code)s is not one of its services.",
+                        carrier=ctx.carrier_name(account.carrier),
+                        account=account.code,
+                        service_code=service_code,
+                    ),
+                    "service",
+                )
         if chosen is None:
             raise ServiceError(
                 msg(
@@ -287,6 +350,8 @@ def _plan(
             )
     elif result.recommended is not None:
         chosen = result.recommended
+    elif account is not None:
+        raise ServiceError(_no_service_on_account(account, ctx), "service")
     else:
         raise ServiceError(msg("no carrier service covers this destination and weight"), "service")
     recommended = result.recommended
@@ -303,7 +368,13 @@ def _options_snapshot(plan: _Plan, ctx: ShipContext, now: datetime) -> list[Any]
 
 
 def _new_label(
-    s: Any, carton: Carton, plan: _Plan, ctx: ShipContext, now: datetime, shipper: str
+    s: Any,
+    carton: Carton,
+    plan: _Plan,
+    ctx: ShipContext,
+    now: datetime,
+    shipper: str,
+    account: CarrierAccount | None = None,
 ) -> ShipLabel:
     rec = plan.result.recommended
     label = ShipLabel(
@@ -312,6 +383,7 @@ def _new_label(
         status="pending",
         carrier=plan.option.quote.carrier,
         service=plan.option.quote.service,
+        carrier_account=account.code if account else None,
         price_minor=plan.option.quote.price_minor,
         currency=plan.option.quote.currency,
         weight_g=carton.weight_g or carton.expected_weight_g,
@@ -421,12 +493,16 @@ def ship_carton(
     *,
     carrier_code: str | None = None,
     override_reason: str | None = None,
+    station: str | None = None,
 ) -> dict[str, Any]:
     """Buy (or issue) the carton's label with the chosen service, or the recommended one.
 
     Idempotent: a carton with a label keeps it, and the answer is marked ``reprint``.
-    Choosing another service than the recommended one is logged with the reason."""
+    Choosing another service than the recommended one is logged with the reason. A station
+    with a saved carrier account buys from that account's carrier only, and the label row
+    records the account."""
     now = clock()
+    account = ctx.account(station)
     with uow() as tx:
         s = tx.session
         carton = _carton(s, code.strip(), lock=True)
@@ -472,8 +548,8 @@ def ship_carton(
         if held is not None:
             tx.commit()  # the hold stands; no label is bought
             raise held
-        plan = _plan(s, carton, ctx, now, service_code, carrier_code, override_reason)
-        label = _new_label(s, carton, plan, ctx, now, shipper)
+        plan = _plan(s, carton, ctx, now, service_code, carrier_code, override_reason, account)
+        label = _new_label(s, carton, plan, ctx, now, shipper, account)
         gateway = ctx.gateway(label.carrier)
         if gateway.offline:
             serial = repo.next_counter(s, f"tracking:{label.carrier}")

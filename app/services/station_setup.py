@@ -3,10 +3,12 @@ station uses, saved in ``station_devices`` over what config/stations.toml says.
 
 A saved device wins; a device never saved (or reset) is the file's. Stations pick changes up
 without a restart: the ship station asks :meth:`StationSetup.printer` for every label (wired
-as ``ShipContext.resolve_printer``) and the scale hub calls :meth:`StationSetup.sync_hub`
-before it resolves a weigh station (``ScaleHub.before_resolve``). Each process keeps the
-saved rows for ``ttl_s`` seconds, so another worker sees a change within that time; the
-process that saved it sees it at once.
+as ``ShipContext.resolve_printer``) and :meth:`StationSetup.account` whenever it rates or buys
+one (``ShipContext.resolve_account``), the pick and pack pages ask for the saved camera
+(:meth:`StationSetup.camera`) when a worker signs in, and the scale hub calls
+:meth:`StationSetup.sync_hub` before it resolves a weigh station (``ScaleHub.before_resolve``).
+Each process keeps the saved rows for ``ttl_s`` seconds, so another worker sees a change
+within that time; the process that saved it sees it at once.
 
 Every save, reset and test print is an ``audit_log`` row (who, which station, before/after).
 """
@@ -172,6 +174,17 @@ class StationSetup:
         """The printer saved for ``station`` (None: whatever stations.toml says)."""
         row = self.saved().get(station)
         return printer_of(station, row.printer) if row and row.printer else None
+
+    def account(self, station: str) -> CarrierAccount | None:
+        """The carrier account saved for ``station`` (None: it ships with every carrier). A
+        saved code no longer in carriers.toml counts as none."""
+        row = self.saved().get(station)
+        return self.base.account(row.carrier_account) if row else None
+
+    def camera(self, station: str) -> dict[str, Any] | None:
+        """The browser camera saved for ``station``: ``{"label", "device_id"}``, or None."""
+        row = self.saved().get(station)
+        return dict(row.camera) if row and row.camera else None
 
     def effective_printer(self, station: str) -> StationPrinter | None:
         return self.printer(station) or self.base.printers.get(station)

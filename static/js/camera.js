@@ -4,8 +4,13 @@
 // A code is delivered once while it stays in view: the next unit of the same item counts when
 // the camera has looked away (or at nothing) in between.
 //
-//   const cam = cameraScanner({ video, call: st.call, onCode(code) {...}, onStatus(text) {...} });
+//   const cam = cameraScanner({ video, call: st.call, onCode(code) {...}, onStatus(text) {...},
+//                               savedCamera: async () => ({ label, device_id }) or null });
 //   await cam.start();  cam.stop();
+//
+// A station may have a camera saved on the set-up page (its label and the browser's device
+// id): `openCamera` opens that one, finds it by its label when this browser knows it under
+// another id, and otherwise opens the default (rear) camera with a note saying so.
 
 import { t } from "./i18n.js";
 
@@ -25,6 +30,65 @@ const SERVER_EVERY_MS = 350; // plus the round trip: one frame in flight at a ti
 const MAX_WIDTH_PX = 960; // enough for a 13-digit EAN at arm's length, a tenth of the bytes
 const JPEG_QUALITY = 0.75;
 const RETAIL = new Set(["ean13", "ean8", "upca", "upce", "ean_13", "ean_8", "upc_a", "upc_e"]);
+
+const SIZE = { width: { ideal: 1280 }, height: { ideal: 720 } };
+const DEFAULT_VIDEO = { facingMode: { ideal: "environment" }, ...SIZE };
+
+function stopStream(stream) {
+  if (stream) for (const track of stream.getTracks()) track.stop();
+}
+
+function exactly(deviceId) {
+  return navigator.mediaDevices.getUserMedia({ video: { deviceId: { exact: deviceId }, ...SIZE }, audio: false });
+}
+
+/**
+ * Open the camera saved for the station (`saved`: {label, device_id}, or null for none).
+ * Resolves to {stream, used, note}: `used` is "saved" (the saved camera is open), "fallback"
+ * (it is not on this device: the default camera is open and `note` says so) or "default"
+ * (nothing saved). A refused permission or a device without any camera rejects as
+ * getUserMedia does.
+ */
+export async function openCamera(saved) {
+  const want = saved && (saved.device_id || saved.label) ? saved : null;
+  if (want && want.device_id) {
+    try {
+      return { stream: await exactly(want.device_id), used: "saved", note: "" };
+    } catch (err) {
+      // Not on this device (or this browser profile knows it under another id): carry on.
+      if (!err || !["OverconstrainedError", "NotFoundError", "NotReadableError"].includes(err.name)) throw err;
+    }
+  }
+  const stream = await navigator.mediaDevices.getUserMedia({ video: DEFAULT_VIDEO, audio: false });
+  if (!want) return { stream, used: "default", note: "" };
+  // Device ids are per browser profile, labels are not: look for the same camera by name.
+  const current = stream.getVideoTracks()[0];
+  const currentId = current && current.getSettings ? current.getSettings().deviceId : "";
+  let devices = [];
+  try {
+    devices = await navigator.mediaDevices.enumerateDevices();
+  } catch {
+    devices = [];
+  }
+  const same = want.label ? devices.find((d) => d.kind === "videoinput" && d.label === want.label) : null;
+  if (same && same.deviceId === currentId) return { stream, used: "saved", note: "" };
+  if (same) {
+    try {
+      const again = await exactly(same.deviceId);
+      stopStream(stream);
+      return { stream: again, used: "saved", note: "" };
+    } catch {
+      // keep the default camera
+    }
+  }
+  return {
+    stream,
+    used: "fallback",
+    note: t("⚠ The camera saved for this station (%(camera)s) is not on this device: using the default camera.", {
+      camera: want.label || want.device_id,
+    }),
+  };
+}
 
 /** The text to treat as the scan: GTIN-14 for retail symbols (so UPC-E matches its GTIN). */
 export function codeOf(found) {
@@ -48,7 +112,7 @@ async function makeDetector() {
   }
 }
 
-export function cameraScanner({ video, call, onCode, onStatus = () => {} }) {
+export function cameraScanner({ video, call, onCode, onStatus = () => {}, savedCamera = async () => null }) {
   let stream = null;
   let timer = null;
   let detector = null;
@@ -101,35 +165,55 @@ export function cameraScanner({ video, call, onCode, onStatus = () => {} }) {
     if (running) timer = setTimeout(tick, wait);
   }
 
-  async function start() {
-    if (running) return true;
+  let starting = null; // the start under way: closing the camera meanwhile cancels it
+  let generation = 0;
+
+  function start() {
+    if (running) return Promise.resolve(true);
+    if (!starting) {
+      starting = open().finally(() => {
+        starting = null;
+      });
+    }
+    return starting;
+  }
+
+  async function open() {
+    const gen = ++generation;
     if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) {
       onStatus(t("This browser offers no camera here (it needs https or localhost)."));
       return false;
     }
+    let opened;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({
-        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
-        audio: false,
-      });
+      opened = await openCamera(await savedCamera().catch(() => null));
     } catch (err) {
       onStatus(t("No camera: %(why)s", { why: err && err.name ? err.name : err }));
       return false;
     }
+    if (gen !== generation) {
+      stopStream(opened.stream); // closed while the camera was opening
+      return false;
+    }
+    stream = opened.stream;
+    video.dataset.camera = opened.used;
     video.srcObject = stream;
     video.setAttribute("playsinline", "");
     video.muted = true;
     await video.play().catch(() => {});
     detector = await makeDetector();
+    if (gen !== generation) return false; // stop() has let the stream go already
     running = true;
     inView = null;
     video.dataset.decoder = detector ? "device" : "server";
-    onStatus(detector ? t("Point the camera at the barcode.") : t("Point the camera at the barcode (read by the server)."));
+    const point = detector ? t("Point the camera at the barcode.") : t("Point the camera at the barcode (read by the server).");
+    onStatus(opened.note ? `${opened.note} ${point}` : point);
     tick();
     return true;
   }
 
   function stop() {
+    generation += 1;
     running = false;
     if (timer !== null) clearTimeout(timer);
     timer = null;
@@ -141,8 +225,9 @@ export function cameraScanner({ video, call, onCode, onStatus = () => {} }) {
   return {
     start,
     stop,
+    /** Running, or being opened (stop() cancels that too). */
     get running() {
-      return running;
+      return running || Boolean(starting);
     },
   };
 }

@@ -7,6 +7,7 @@
 // Either way a unit held under the camera counts once; the next unit of the same item counts
 // after the first has left the view. Photos of the packed carton come from the same camera.
 
+import { openCamera } from "./camera.js";
 import { t } from "./i18n.js";
 import { $, setText, show } from "./station.js";
 
@@ -19,6 +20,9 @@ const PHOTO_QUALITY = 0.88;
 export function packCamera({ st, station, target, onAnswer }) {
   let mode = "off"; // off | browser | station
   let stationCamera = null; // {station, name, source} when the bench has one
+  let savedDevice = null; // {label, device_id}: this station's browser camera (set-up page)
+  let opening = false; // the browser camera is being opened: a second start waits for nothing
+  let generation = 0; // stop() while opening cancels the opening
   let stream = null;
   let timer = null;
   let previewUrl = null;
@@ -47,6 +51,7 @@ export function packCamera({ st, station, target, onAnswer }) {
     if (station) {
       const ack = await st.call("camera", { station });
       if (ack.ok && ack.camera) stationCamera = ack.camera;
+      if (ack.ok) savedDevice = ack.device || null;
     }
     setText("#camera-name", stationCamera ? `· ${stationCamera.name}` : "");
     if (mode === "off") setMode("off");
@@ -117,19 +122,40 @@ export function packCamera({ st, station, target, onAnswer }) {
       status(t("This browser offers no camera here (it needs https or localhost)."));
       return false;
     }
+    if (opening) return true;
+    opening = true;
     try {
-      stream = await navigator.mediaDevices.getUserMedia({
-        video: { facingMode: { ideal: "environment" }, width: { ideal: 1280 }, height: { ideal: 720 } },
-        audio: false,
-      });
+      return await openBrowser(++generation);
+    } finally {
+      opening = false;
+    }
+  }
+
+  async function openBrowser(gen) {
+    if (station) {
+      // Asked again on every start: a camera chosen on the set-up page meanwhile is used.
+      const ack = await st.call("camera", { station }, 3000);
+      if (ack.ok) savedDevice = ack.device || null;
+    }
+    let opened;
+    try {
+      opened = await openCamera(savedDevice);
     } catch (err) {
-      status(`No camera: ${err && err.name ? err.name : err}`);
+      status(t("No camera: %(why)s", { why: err && err.name ? err.name : err }));
       return false;
     }
+    if (gen !== generation) {
+      for (const track of opened.stream.getTracks()) track.stop(); // stopped while opening
+      return false;
+    }
+    stream = opened.stream;
+    video.dataset.camera = opened.used;
     video.srcObject = stream;
     await video.play().catch(() => {});
+    if (gen !== generation) return false;
     setMode("browser");
-    status(t("Hold each unit's barcode to the camera; units it sees count as scans."));
+    const hint = t("Hold each unit's barcode to the camera; units it sees count as scans.");
+    status(opened.note ? `${opened.note} ${hint}` : hint);
     browserTick();
     return true;
   }
@@ -146,6 +172,7 @@ export function packCamera({ st, station, target, onAnswer }) {
   }
 
   function stop() {
+    generation += 1;
     if (timer !== null) clearTimeout(timer);
     timer = null;
     if (stream) for (const track of stream.getTracks()) track.stop();

@@ -17,6 +17,8 @@ import { $, $$, flash, h, newScanId, poller, setText, show, station } from "./st
 
 const PUT_BACK = "put_back"; // a cancelled order's picked units going back to their bin
 const TASK_KEY = "dockhand.pick.task";
+const STATION_KEY = "dockhand.pick.station";
+const CAMERA_KEY = "dockhand.pick.camera";
 const PROVISIONAL_MS = 100; // feedback within 150 ms of the scan, whatever the network does
 const ACTION_TIMEOUT_MS = 3000;
 const FINISHED = [
@@ -494,11 +496,36 @@ for (const button of $$(".short-reason")) {
 
 // ---------------------------------------------------------------- camera
 
+/** This handheld's station id (for its saved camera): ?station=PICK-7, remembered on the device. */
+function stationId() {
+  try {
+    const fromUrl = new URLSearchParams(location.search).get("station");
+    if (fromUrl) localStorage.setItem(STATION_KEY, fromUrl);
+    return fromUrl || localStorage.getItem(STATION_KEY) || "";
+  } catch {
+    return "";
+  }
+}
+const STATION = stationId();
+
+/** The camera saved for this station on the set-up page; the last answer when offline. */
+async function savedCamera() {
+  if (!STATION) return null;
+  const ack = st.online ? await st.call("camera", { station: STATION }, 3000) : { ok: false };
+  try {
+    if (ack.ok) localStorage.setItem(CAMERA_KEY, JSON.stringify(ack.device || null));
+    return ack.ok ? ack.device || null : JSON.parse(localStorage.getItem(CAMERA_KEY) || "null");
+  } catch {
+    return ack.ok ? ack.device || null : null;
+  }
+}
+
 const camera = cameraScanner({
   video: $("#camera-video"),
   call: st.call,
   onCode: (code) => st.deliver(code, { entry: "camera" }),
   onStatus: (text) => setText("#camera-status", text),
+  savedCamera,
 });
 
 $("#camera-button").addEventListener("click", async () => {

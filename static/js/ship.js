@@ -212,6 +212,18 @@ function setCarton(c) {
   setText("#carton-dims", c.dims_mm ? `${c.dims_mm.join(" × ")} mm` : "");
   show("#blocked", Boolean(c.blocked));
   setText("#blocked-text", c.blocked || "");
+  const account = c.carrier_account;
+  show("#ship-account", Boolean(account));
+  setText(
+    "#ship-account",
+    account
+      ? t("Account %(account)s (%(name)s): %(carrier)s services only.", {
+          account: account.code,
+          name: account.name,
+          carrier: account.carrier_name || account.carrier,
+        })
+      : "",
+  );
   show("#shop-warning", Boolean(c.warning) && !c.tracking_number);
   setText("#shop-warning-text", c.warning || "");
 
@@ -241,7 +253,7 @@ function setCarton(c) {
 }
 
 async function open(code, { quiet = false } = {}) {
-  const ack = await st.ask("open", { code });
+  const ack = await st.ask("open", { code, station: stationId });
   if (!ack.ok) return;
   show("#shipped", false);
   setCarton(ack.carton);
@@ -317,7 +329,7 @@ async function reprint(code) {
 async function voidLabel(event) {
   event.preventDefault();
   if (!carton) return;
-  const ack = await st.ask("void", { carton: carton.carton, reason: $("#void-reason").value });
+  const ack = await st.ask("void", { carton: carton.carton, reason: $("#void-reason").value, station: stationId });
   if (!ack.ok) return;
   setCarton(ack.carton);
   flash("warn", ack.message);

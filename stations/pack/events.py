@@ -17,6 +17,7 @@ from app.services.errors import ServiceError
 from stations.common import Ack, Changes, StationNamespace, acked, text_field
 from stations.first_shift.events import FirstShiftEvents, pack_hints
 from stations.pack import camera_hub, pack_context
+from stations.setup.wiring import saved_camera
 
 log = logging.getLogger(__name__)
 
@@ -189,15 +190,18 @@ class PackNamespace(FirstShiftEvents, StationNamespace):
 
     @acked
     def on_camera(self, payload: Any) -> Ack:
-        """Whether this station has a camera of its own (config/stations.toml)."""
+        """Whether this station has a camera of its own (config/stations.toml), and the
+        browser camera saved for it on the set-up page (``device``: label and device id)."""
         self.user()
         station = text_field(payload, "station", 40, required=False)
+        device = saved_camera(station)
         config = camera_hub().config(station) if station else None
         if config is None:
-            return {"ok": True, "camera": None}
+            return {"ok": True, "camera": None, "device": device}
         return {
             "ok": True,
             "camera": {"station": station, "name": config.label, "source": config.describe()},
+            "device": device,
         }
 
     def _station_frame(self, station: str, fresh_after: float) -> Any:

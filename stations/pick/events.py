@@ -12,6 +12,7 @@ from app.services import picking, practice, put_back, short_picks
 from app.services.errors import ServiceError
 from stations.common import Ack, Changes, StationNamespace, acked, int_field, text_field
 from stations.first_shift.events import FirstShiftEvents, pick_hints
+from stations.setup.wiring import saved_camera
 
 log = logging.getLogger(__name__)
 
@@ -148,6 +149,16 @@ class PickNamespace(FirstShiftEvents, StationNamespace):
         ):
             raise ServiceError("task_ids must be a list of task ids", "task_ids")
         return {"ok": True, "tasks": picking.reconcile(picker, ids, self.c.uow)}
+
+    @acked
+    def on_camera(self, payload: Any) -> Ack:
+        """The browser camera saved for this handheld's station on the set-up page
+        (``device``: label and device id), or None: the page then opens the rear camera."""
+        self.user()
+        return {
+            "ok": True,
+            "device": saved_camera(text_field(payload, "station", 40, required=False) or None),
+        }
 
     @acked
     def on_decode_frame(self, payload: Any) -> Ack:

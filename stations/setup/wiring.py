@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -43,7 +44,9 @@ def setup(app: Flask) -> SetupWiring:
     saved = StationSetup(c.uow, base)
     hub = scales.hub
     hub.before_resolve = lambda: saved.sync_hub(hub)
-    c.ship = dataclasses.replace(c.ship, resolve_printer=saved.printer)
+    c.ship = dataclasses.replace(
+        c.ship, resolve_printer=saved.printer, resolve_account=saved.account
+    )
     wiring = SetupWiring(saved, hub)
     app.extensions[_KEY] = wiring
     return wiring
@@ -53,3 +56,9 @@ def station_setup(app: Flask | None = None) -> SetupWiring:
     target = app or current_app
     found: SetupWiring | None = target.extensions.get(_KEY)
     return found if found is not None else setup(target)
+
+
+def saved_camera(station: str | None, app: Flask | None = None) -> dict[str, Any] | None:
+    """The browser camera saved for ``station`` on the set-up page (``{"label",
+    "device_id"}``), for the pick and pack pages to open; None when nothing is saved."""
+    return station_setup(app).setup.camera(station) if station else None

@@ -23,7 +23,11 @@ class ShipNamespace(StationNamespace):
         return {
             "ok": True,
             "carton": shipping.rate_carton(
-                text_field(payload, "code", 64), self.c.uow, self.c.ship, self.c.clock
+                text_field(payload, "code", 64),
+                self.c.uow,
+                self.c.ship,
+                self.c.clock,
+                station=text_field(payload, "station", 40, required=False) or None,
             ),
         }
 
@@ -31,6 +35,7 @@ class ShipNamespace(StationNamespace):
     def on_ship(self, payload: Any) -> Ack:
         user = self.user()
         code = text_field(payload, "carton", 64)
+        station = text_field(payload, "station", 40, required=False) or None
         carton = shipping.ship_carton(
             code,
             text_field(payload, "service", 40, required=False) or None,
@@ -40,12 +45,13 @@ class ShipNamespace(StationNamespace):
             self.c.ship,
             carrier_code=text_field(payload, "carrier", 40, required=False) or None,
             override_reason=text_field(payload, "override_reason", 200, required=False) or None,
+            station=station,
         )
         Changes.mark()
         reprint = bool(carton.get("reprint"))
         printed = shipping.print_label(
             carton["carton"],
-            text_field(payload, "station", 40, required=False) or None,
+            station,
             user,
             self.c.uow,
             self.c.clock,
@@ -64,16 +70,11 @@ class ShipNamespace(StationNamespace):
     def on_reprint(self, payload: Any) -> Ack:
         user = self.user()
         code = text_field(payload, "carton", 64)
+        station = text_field(payload, "station", 40, required=False) or None
         printed = shipping.print_label(
-            code,
-            text_field(payload, "station", 40, required=False) or None,
-            user,
-            self.c.uow,
-            self.c.clock,
-            self.c.ship,
-            reprint=True,
+            code, station, user, self.c.uow, self.c.clock, self.c.ship, reprint=True
         )
-        carton = shipping.rate_carton(code, self.c.uow, self.c.ship, self.c.clock)
+        carton = shipping.rate_carton(code, self.c.uow, self.c.ship, self.c.clock, station)
         return {
             "ok": True,
             "carton": carton,
@@ -98,7 +99,13 @@ class ShipNamespace(StationNamespace):
         voided = carton["voided"][0]["tracking_number"]
         return {
             "ok": True,
-            "carton": shipping.rate_carton(code, self.c.uow, self.c.ship, self.c.clock),
+            "carton": shipping.rate_carton(
+                code,
+                self.c.uow,
+                self.c.ship,
+                self.c.clock,
+                text_field(payload, "station", 40, required=False) or None,
+            ),
             "message": msg(
                 "Label %(tracking)s voided. Peel it off; the carton can be shipped again.",
                 tracking=voided,

@@ -24,6 +24,8 @@ class ShipLabel(Base):
     status: Mapped[str] = mapped_column(String(12))  # pending, active, voided, failed
     carrier: Mapped[str] = mapped_column(String(40))
     service: Mapped[str] = mapped_column(String(40))
+    # The carrier account of the station that bought it (station set-up), when it had one.
+    carrier_account: Mapped[str | None] = mapped_column(String(40))
     tracking_number: Mapped[str | None] = mapped_column(String(64), unique=True)
     carrier_reference: Mapped[str | None] = mapped_column(String(120))
     price_minor: Mapped[int | None]
