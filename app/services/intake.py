@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from app.adapters.db import intake_rows as rows
 from app.adapters.db import repositories as repo
 from app.adapters.db.models import (
     Allocation,
@@ -56,12 +57,129 @@ def receive_allocation(doc: AllocationIn, uow: SessionFactory, clock: Clock) -> 
         return result
 
 
-def apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
-    """The intake rules inside the caller's transaction (webhook, pull batch, CSV import)."""
+def apply_allocation(
+    s: Session, doc: AllocationIn, now: Any, *, orm_savepoint: bool = False
+) -> IntakeResult:
+    """The intake rules inside the caller's transaction (webhook, pull batch, CSV import).
+
+    The common cases (a new allocation the stock covers, a duplicate, a stale version) take
+    a path of prepared statements that decides before it writes; everything else the ORM
+    path. `orm_savepoint`: run the ORM path in a savepoint, so that an error it raises
+    leaves nothing behind in a transaction that goes on (a pull page)."""
+    fast = _apply_fast(s, doc, now)
+    if fast is not None:
+        return fast
+    if not orm_savepoint:
+        return apply_allocation_orm(s, doc, now)
+    with s.begin_nested():
+        return apply_allocation_orm(s, doc, now)
+
+
+def apply_allocation_orm(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
+    """The intake rules on ORM objects: every case (replacing a version, rejections,
+    backorders, partial B2B intake). The fast path must leave the same rows behind."""
     # Flushes happen where ids are needed, not before every query: autoflush was a third
     # of the intake's time.
     with s.no_autoflush:
         return _apply_allocation(s, doc, now)
+
+
+def _apply_fast(s: Session, doc: AllocationIn, now: Any) -> IntakeResult | None:
+    """A new allocation that is accepted (or held for credit) with every line reserved in
+    full, a duplicate or a stale version: the same rows, events and answers as the ORM path,
+    without loading ORM objects. None when the ORM path must decide (a newer version, an
+    unknown SKU, a backorder, a partial B2B intake, a bin another transaction took)."""
+    s.flush()  # what the ORM path left pending (a pull page runs both) is read below
+    cur = rows.Cursor(s)
+    try:
+        return _apply_new(cur, doc, now)
+    finally:
+        cur.close()
+
+
+def _apply_new(cur: rows.Cursor, doc: AllocationIn, now: Any) -> IntakeResult | None:
+    stored = rows.existing_allocation(cur, doc.allocation_id)
+    if stored is not None:
+        # Duplicates and stale versions do not depend on whether picking started.
+        decision = decide_version(stored[1], doc.version, False)
+        if decision is VersionDecision.DUPLICATE:
+            return IntakeResult(200, {"status": "duplicate", "allocation_status": stored[2]})
+        if decision is VersionDecision.STALE:
+            return _stale(doc.version, stored[1])
+        return None
+    codes = list(dict.fromkeys(ln.sku for ln in doc.lines))
+    sku_ids, bins = rows.skus_and_bins(cur, codes)
+    wanted = [(ln.line_id, ln.sku, sku_ids.get(ln.sku), ln.qty) for ln in doc.lines]
+    free = {sku_id: sum(b.free for b in found) for sku_id, found in bins.items()}
+    status, reasons, take = _verdict(doc, wanted, free)
+    if take or status not in (AllocationStatus.ACCEPTED, AllocationStatus.HELD):
+        return None
+    # Plan every line on the bins as the ORM path would see them: each line after the
+    # previous lines' reservations (two lines of one SKU share its bins).
+    today = now.date()
+    left = {
+        sku_id: {b.stock_id: Bin(b.stock_id, b.kind, b.free, b.expires_on, b.code) for b in found}
+        for sku_id, found in bins.items()
+    }
+    location_of = {b.stock_id: b.location_id for found in bins.values() for b in found}
+    plans: list[list[tuple[int, int]]] = []
+    takes: list[rows.Take] = []
+    for _line_id, _sku, sku_id, qty in wanted:
+        assert sku_id is not None
+        candidates = left[sku_id]
+        plan = plan_reservation(list(candidates.values()), qty, today)
+        if sum(n for _b, n in plan) != qty:
+            return None  # short while reserving: the ORM path reports it
+        for b, n in plan:
+            candidates[b.stock_id] = replace(b, free=b.free - n)
+            takes.append(rows.Take(b.stock_id, sku_id, location_of[b.stock_id], n))
+        plans.append([(b.stock_id, n) for b, n in plan])
+    if not rows.reserve(cur, takes, doc.allocation_id, now):
+        return None
+    allocation_pk = rows.insert_allocation(
+        cur,
+        {
+            "allocation_id": doc.allocation_id,
+            "status": status.value,
+            "reasons": list(reasons),
+            "received_at": now,
+            **_fields(doc, now),
+        },
+    )
+    reservations = []
+    for ln, sku_id, bins_taken in zip(doc.lines, (w[2] for w in wanted), plans, strict=True):
+        line_pk = rows.insert_line(
+            cur,
+            {
+                "allocation_pk": allocation_pk,
+                "line_id": ln.line_id,
+                "sku": ln.sku,
+                "sku_id": sku_id,
+                "qty": ln.qty,
+                "lot": ln.lot,
+                "serial_required": ln.serial_required,
+            },
+        )
+        reservations += [
+            {"line_pk": line_pk, "stock_id": stock_id, "qty": n} for stock_id, n in bins_taken
+        ]
+    rows.insert_reservations(cur, reservations)
+    data: dict[str, Any] = {}
+    if status is AllocationStatus.HELD:
+        data = {"held": True, "reasons": list(reasons)}
+    rows.insert_event(cur, "allocation.accepted", doc.allocation_id, doc.order_number, data, now)
+    return IntakeResult(202, {"status": status.value, "reasons": list(reasons)}, True)
+
+
+def _stale(incoming: int, stored: int) -> IntakeResult:
+    return IntakeResult(
+        409,
+        {
+            "error": "stale_version",
+            "detail": f"version {incoming} is older than the stored version "
+            f"{stored}; nothing changed",
+        },
+    )
 
 
 def _apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
@@ -76,14 +194,7 @@ def _apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
         return IntakeResult(200, {"status": "duplicate", "allocation_status": existing.status})
     if decision is VersionDecision.STALE:
         assert existing is not None
-        return IntakeResult(
-            409,
-            {
-                "error": "stale_version",
-                "detail": f"version {doc.version} is older than the stored version "
-                f"{existing.version}; nothing changed",
-            },
-        )
+        return _stale(doc.version, existing.version)
     if decision is VersionDecision.STARTED:
         assert existing is not None
         return IntakeResult(
@@ -128,44 +239,61 @@ def _apply_allocation(s: Session, doc: AllocationIn, now: Any) -> IntakeResult:
     return IntakeResult(202, {"status": status.value, "reasons": list(reasons)}, True)
 
 
+def _fields(doc: AllocationIn, now: Any) -> dict[str, Any]:
+    """The allocation's columns a version of the document sets."""
+    return {
+        "version": doc.version,
+        "order_number": doc.order_number,
+        "channel": doc.channel,
+        "type": doc.type,
+        "priority": doc.priority,
+        "placed_at": doc.placed_at,
+        "ship_by": doc.ship_by,
+        "service_level": doc.service_level,
+        "ship_to": doc.ship_to.model_dump(),
+        "b2b": doc.b2b.model_dump() if doc.b2b else None,
+        "notes": doc.notes,
+        "updated_at": now,
+    }
+
+
 def _copy_fields(a: Allocation, doc: AllocationIn, now: Any) -> None:
-    a.version = doc.version
-    a.order_number = doc.order_number
-    a.channel = doc.channel
-    a.type = doc.type
-    a.priority = doc.priority
-    a.placed_at = doc.placed_at
-    a.ship_by = doc.ship_by
-    a.service_level = doc.service_level
-    a.ship_to = doc.ship_to.model_dump()
-    a.b2b = doc.b2b.model_dump() if doc.b2b else None
-    a.notes = doc.notes
-    a.updated_at = now
+    for name, value in _fields(doc, now).items():
+        setattr(a, name, value)
 
 
-def _judge_and_reserve(
-    s: Session, allocation: Allocation, doc: AllocationIn, now: Any
-) -> tuple[AllocationStatus, tuple[str, ...]]:
+def _verdict(
+    doc: AllocationIn, wanted: list[tuple[str, str, int | None, int]], free: dict[int, int]
+) -> tuple[AllocationStatus, tuple[str, ...], dict[str, int]]:
+    """judge_intake (and partial_intake for B2B allow_partial) over the lines
+    (line_id, sku, sku_id or None, qty) and the free units per SKU; `take` is what a partial
+    intake reserves per line id (empty: every line in full)."""
     demands = []
     needed: dict[int, int] = {}
-    free = repo.available_for_skus(s, {ln.sku_id for ln in allocation.lines if ln.sku_id})
-    for line in allocation.lines:
+    for line_id, sku, sku_id, qty in wanted:
         available = 0
-        if line.sku_id is not None:
-            needed[line.sku_id] = needed.get(line.sku_id, 0) + line.qty
+        if sku_id is not None:
+            needed[sku_id] = needed.get(sku_id, 0) + qty
             # Two lines of one SKU share the same stock: judge each against what is left.
-            available = free.get(line.sku_id, 0) - (needed[line.sku_id] - line.qty)
-        demands.append(
-            LineDemand(line.line_id, line.sku, line.qty, line.sku_id is not None, available)
-        )
+            available = free.get(sku_id, 0) - (needed[sku_id] - qty)
+        demands.append(LineDemand(line_id, sku, qty, sku_id is not None, available))
     credit_hold = doc.type == "b2b" and doc.b2b is not None and not doc.b2b.credit_approved
     verdict = judge_intake(demands, credit_hold)
     take: dict[str, int] = {}  # B2B allow_partial: reserve what exists, the rest is short
     partial = doc.type == "b2b" and doc.b2b is not None and doc.b2b.allow_partial
     if verdict.status is AllocationStatus.BACKORDERED and partial:
         verdict, take = partial_intake(demands, credit_hold)
-    if verdict.status not in (AllocationStatus.ACCEPTED, AllocationStatus.HELD):
-        return verdict.status, verdict.reasons
+    return verdict.status, verdict.reasons, take
+
+
+def _judge_and_reserve(
+    s: Session, allocation: Allocation, doc: AllocationIn, now: Any
+) -> tuple[AllocationStatus, tuple[str, ...]]:
+    free = repo.available_for_skus(s, {ln.sku_id for ln in allocation.lines if ln.sku_id})
+    wanted = [(ln.line_id, ln.sku, ln.sku_id, ln.qty) for ln in allocation.lines]
+    status, reasons, take = _verdict(doc, wanted, free)
+    if status not in (AllocationStatus.ACCEPTED, AllocationStatus.HELD):
+        return status, reasons
     savepoint = s.begin_nested()
     try:
         for line in allocation.lines:
@@ -176,7 +304,7 @@ def _judge_and_reserve(
     savepoint.commit()
     if take:
         b2b.mark_intake_short(allocation, take)
-    return verdict.status, verdict.reasons
+    return status, reasons
 
 
 def _reserve_line(

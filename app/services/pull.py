@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
+from app.adapters.db import intake_rows as rows
 from app.adapters.db.models import InboundReject, SyncState
 from app.adapters.db.uow import SessionFactory
 from app.adapters.oms.schemas import (
@@ -60,6 +62,17 @@ def pull_once(uow: SessionFactory, fetch: Fetch, clock: Clock, limit: int = 200)
     with uow() as tx:
         s = tx.session
         for item in items:
+            if _is_allocation(item):
+                # An allocation is refused (invalid, stale, started) before it writes
+                # anything: only the ORM path (replacements, rejections, backorders) takes a
+                # savepoint, the common case none.
+                try:
+                    _apply_allocation(s, item["body"], now)
+                    applied += 1
+                except (BadDocument, ServiceError) as exc:
+                    _reject(s, item, exc, now)
+                    rejected += 1
+                continue
             savepoint = s.begin_nested()
             try:
                 _apply(s, item, now)
@@ -75,6 +88,8 @@ def pull_once(uow: SessionFactory, fetch: Fetch, clock: Clock, limit: int = 200)
                 s.add(SyncState(key=CURSOR_KEY, value=next_cursor))
             else:
                 row.value = next_cursor
+        # The page's inventory.changed events (one per SKU) in two statements.
+        rows.write_inventory_events(s, datetime.now(UTC))
         tx.commit()
     return PullResult(len(items), applied, rejected, next_cursor or cursor)
 
@@ -98,12 +113,25 @@ def _id(item: dict[str, Any]) -> str:
     return allocation_id
 
 
+def _is_allocation(item: Any) -> bool:
+    return (
+        isinstance(item, dict)
+        and item.get("kind") == "allocation"
+        and isinstance(item.get("body"), dict)
+    )
+
+
+def _apply_allocation(s: Session, body: dict[str, Any], now: Any) -> None:
+    doc = validate_document(body, AllocationIn)
+    result = intake.apply_allocation(s, doc, now, orm_savepoint=True)
+    if result.http_status == 409:
+        raise ServiceError(result.body.get("detail", "conflict"), "version")
+
+
 def _apply(s: Session, item: Any, now: Any) -> None:
     kind, body = _body(item)
     if kind == "allocation":
-        result = intake.apply_allocation(s, validate_document(body, AllocationIn), now)
-        if result.http_status == 409:
-            raise ServiceError(result.body.get("detail", "conflict"), "version")
+        _apply_allocation(s, body, now)
     elif kind == "cancel":
         cancels.apply_cancel(s, _id(item), validate_document(body, CancelIn), now)
     elif kind == "hold":

@@ -18,6 +18,7 @@ from app.adapters.oms.schemas import (
 from app.container import container
 from app.domain.signing import check
 from app.services import cancels, intake, inventory, rma
+from app.services.intake_batch import batcher_for
 
 api = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -49,8 +50,9 @@ def post_allocation() -> tuple[Response, int]:
         doc = parse_allocation(request.get_data(cache=True))
     except BadDocument as bad:
         return _invalid(bad)
-    # Shared commits: every webhook that arrived meanwhile is made durable by one fsync.
-    result = c.writer.run(lambda s, now: intake.apply_allocation(s, doc, now))
+    # Shared commits: every webhook that arrived meanwhile is made durable by one fsync, and
+    # the allocations among them share one job of the writer (app/services/intake_batch.py).
+    result = batcher_for(c.writer).apply(doc)
     return jsonify(result.body), result.http_status
 
 
