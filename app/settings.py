@@ -33,7 +33,7 @@ class Settings:
     secret_key: str = field(default="", repr=False)
     message_queue: str = ""
     message_queue_channel: str = "dockhand"
-    api_rate_limit: str = "12000 per minute"
+    api_rate_limit: str = "60000 per minute"
     station_session_hours: float = 12.0  # a shift: then the PIN is asked again
     bench_endpoints: bool = False  # the scan-load benchmark's bare handler (/bench)
     log_format: str = "text"  # "json": one JSON object per line, for log shippers
