@@ -134,7 +134,7 @@ export function packCamera({ st, station, target, onAnswer }) {
   async function openBrowser(gen) {
     if (station) {
       // Asked again on every start: a camera chosen on the set-up page meanwhile is used.
-      const ack = await st.call("camera", { station }, 3000);
+      const ack = await st.call("camera", { station });
       if (ack.ok) savedDevice = ack.device || null;
     }
     let opened;

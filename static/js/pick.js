@@ -511,7 +511,7 @@ const STATION = stationId();
 /** The camera saved for this station on the set-up page; the last answer when offline. */
 async function savedCamera() {
   if (!STATION) return null;
-  const ack = st.online ? await st.call("camera", { station: STATION }, 3000) : { ok: false };
+  const ack = st.online ? await st.call("camera", { station: STATION }) : { ok: false };
   try {
     if (ack.ok) localStorage.setItem(CAMERA_KEY, JSON.stringify(ack.device || null));
     return ack.ok ? ack.device || null : JSON.parse(localStorage.getItem(CAMERA_KEY) || "null");
