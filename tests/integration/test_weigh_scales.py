@@ -5,13 +5,8 @@ are written from the protocol descriptions, independently of the parsers."""
 
 from __future__ import annotations
 
-import os
-import shutil
-import subprocess
 import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,47 +16,16 @@ from flask import Flask
 from sqlalchemy import select
 
 from app.adapters.db.models import Carton
+from tests.support.serial_pair import PtyPair, socat_pair
 from tests.support.warehouse import make_app, socket_client, uow_of
 from tests.support.weigh import NS, close_hub, config_dir, emit, pack_carton, readings, wait_for
-
-
-@dataclass
-class PtyPair:
-    scale: str
-    host: str
 
 
 @pytest.fixture
 def pty_pair(tmp_path: Path) -> Iterator[PtyPair]:
     """Two linked pseudo-terminals from socat: the device's end and the server's end."""
-    socat = shutil.which("socat")
-    if socat is None:
-        reason = "socat is not on PATH (apt-get install socat): no virtual serial port pair"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    scale, host, log = tmp_path / "scale", tmp_path / "host", tmp_path / "socat.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [socat, "-d", "-d", f"pty,raw,echo=0,link={scale}", f"pty,raw,echo=0,link={host}"],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=out,
-        )
-    try:
-        deadline = time.monotonic() + 5
-        while not (scale.exists() and host.exists()):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"socat made no pty pair: {log.read_text()}")
-            time.sleep(0.01)
-        yield PtyPair(str(scale), str(host))
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=5)
+    with socat_pair(tmp_path) as pair:
+        yield pair
 
 
 class FakeScale:
