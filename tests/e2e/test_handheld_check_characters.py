@@ -4,7 +4,6 @@ the server's (app/domain) for label payloads, failed checks and bare codes alike
 
 from __future__ import annotations
 
-import itertools
 import random
 
 import pytest
@@ -13,7 +12,7 @@ from playwright.sync_api import Browser
 from app.domain.codes import barcode_payload, location_code, tote_code
 from app.domain.scanning import ScanKind, parse_scan
 from tests.e2e.live import Server
-from tests.e2e.test_handheld_rules import GTIN13, GTIN14, JUDGE_ALL, TASKS, TODAY, python_verdict
+from tests.e2e.test_handheld_rules import mismatches, page_and_server_verdicts
 
 pytestmark = pytest.mark.e2e
 
@@ -50,35 +49,8 @@ async (texts) => {
 def test_the_handheld_judges_label_payloads_like_the_server(
     browser: Browser, server: Server
 ) -> None:
-    base = {
-        "location": "A01-03-2",
-        "sku": "MUG-WHT",
-        "item_codes": sorted({GTIN13, GTIN14, "MUG-WHT", "MUG-ALT"}),
-        "qty": 2,
-        "tote": None,
-    }
-    cases = [
-        {"name": name, "task": base | task, "code": code}
-        for (name, task), code in itertools.product(TASKS.items(), SCANS)
-    ]
-    context = browser.new_context(base_url=server.base_url)
-    try:
-        page = context.new_page()
-        page.goto("/")
-        verdicts = page.evaluate(
-            JUDGE_ALL,
-            {
-                "cases": [{"task": c["task"], "code": c["code"]} for c in cases],
-                "today": TODAY.isoformat(),
-            },
-        )
-    finally:
-        context.close()
-    differ = [
-        (c["name"], c["code"], mine, theirs)
-        for c, mine in zip(cases, verdicts, strict=True)
-        if mine != (theirs := python_verdict(c["task"], c["code"]))
-    ]
+    cases, verdicts = page_and_server_verdicts(browser, server, SCANS)
+    differ = mismatches(cases, verdicts)
     assert differ == [], "\n".join(map(str, differ))
     results = {v["result"] for v in verdicts}
     assert {"check_failed", "location_ok", "wrong_location", "tote_ok"} <= results

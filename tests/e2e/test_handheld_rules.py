@@ -102,9 +102,11 @@ async ({ cases, today }) => {
 """
 
 
-def test_the_handheld_gives_the_server_s_verdict_for_every_task_and_scan(
-    browser: Browser, server: Server
-) -> None:
+def page_and_server_verdicts(
+    browser: Browser, server: Server, scans: list[str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Every task of TASKS with every scan of `scans`, judged by the page's pick-rules.js:
+    the cases and the page's verdict on each (compare them with `mismatches`)."""
     base = {
         "location": "A01-03-2",
         "sku": "MUG-WHT",
@@ -114,7 +116,7 @@ def test_the_handheld_gives_the_server_s_verdict_for_every_task_and_scan(
     }
     cases = [
         {"name": name, "task": base | task, "code": code}
-        for (name, task), code in itertools.product(TASKS.items(), SCANS)
+        for (name, task), code in itertools.product(TASKS.items(), scans)
     ]
     context = browser.new_context(base_url=server.base_url)
     try:
@@ -129,11 +131,22 @@ def test_the_handheld_gives_the_server_s_verdict_for_every_task_and_scan(
         )
     finally:
         context.close()
-    differ = [
+    return cases, page_verdicts
+
+
+def mismatches(cases: list[dict[str, Any]], verdicts: list[dict[str, Any]]) -> list[Any]:
+    return [
         (c["name"], c["code"], mine, theirs)
-        for c, mine in zip(cases, page_verdicts, strict=True)
+        for c, mine in zip(cases, verdicts, strict=True)
         if mine != (theirs := python_verdict(c["task"], c["code"]))
     ]
+
+
+def test_the_handheld_gives_the_server_s_verdict_for_every_task_and_scan(
+    browser: Browser, server: Server
+) -> None:
+    cases, page_verdicts = page_and_server_verdicts(browser, server, SCANS)
+    differ = mismatches(cases, page_verdicts)
     assert differ == [], "\n".join(map(str, differ))
     assert len(cases) == len(TASKS) * len(SCANS)
 
