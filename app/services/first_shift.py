@@ -37,6 +37,13 @@ from app.services.clock import Clock
 from app.services.errors import NotFound
 
 EXPERIENCED_TTL_S = 300.0
+# A new picker's count is read again after anything that may have finished a task (a tote
+# scan, a short pick, a new task); between those, location and item scans and refusals use
+# the count read last, for at most this long (issue #12: one query less per scan).
+NEW_TTL_S = 30.0
+_NEW_MAX = 10_000
+# Answers after which a picker's count of finished tasks cannot have changed.
+_COUNT_UNCHANGED = frozenset({"location_ok", "item_ok"})
 _WAVES_MAX = 10_000
 
 
@@ -57,9 +64,15 @@ class _Memory:
 
     experienced: dict[tuple[str, str, int], float] = field(default_factory=dict)
     practice_waves: dict[int, bool] = field(default_factory=dict)
+    # Still new, as counted at a moment: good until an action that may finish a task.
+    new: dict[tuple[str, str, int], tuple[float, Experience]] = field(default_factory=dict)
 
     def is_experienced(self, badge: str, kind: StationKind, needed: int) -> bool:
         return self.experienced.get((badge, kind.value, needed), 0.0) > time.monotonic()
+
+    def still_new(self, badge: str, kind: StationKind, needed: int) -> Experience | None:
+        found = self.new.get((badge, kind.value, needed))
+        return found[1] if found is not None and found[0] > time.monotonic() else None
 
 
 # One memory per database (its unit-of-work factory): tests and tools open several.
@@ -81,6 +94,8 @@ def forget(uow: SessionFactory | None = None, badge: str | None = None) -> None:
     memory = _memory(uow)
     for key in [k for k in memory.experienced if badge is None or k[0] == badge]:
         memory.experienced.pop(key, None)
+    for key in [k for k in memory.new if badge is None or k[0] == badge]:
+        memory.new.pop(key, None)
 
 
 # ---------------------------------------------------------------------------- counting
@@ -127,8 +142,14 @@ def _experience_cached(
     if memory.is_experienced(badge, kind, needed):
         return Experience(kind, needed, needed, marked=False)
     found = experience(s, badge, kind, rules)
+    key = (badge, kind.value, needed)
     if not found.is_new:
-        memory.experienced[(badge, kind.value, needed)] = time.monotonic() + EXPERIENCED_TTL_S
+        memory.experienced[key] = time.monotonic() + EXPERIENCED_TTL_S
+        memory.new.pop(key, None)
+    else:
+        if len(memory.new) > _NEW_MAX:
+            memory.new.clear()
+        memory.new[key] = (time.monotonic() + NEW_TTL_S, found)
     return found
 
 
@@ -182,11 +203,16 @@ def with_pick_hints(
         return ack
     memory = _memory(uow)
     waves = [w for t in tasks if isinstance(w := t.get("wave_id"), int)]
-    if all(w in memory.practice_waves for w in waves) and memory.is_experienced(
-        picker, StationKind.PICK, rules.pick_tasks
-    ):  # the common case: no database round trip at all
+    known = all(w in memory.practice_waves for w in waves)
+    unchanged = not ack.get("ok") or ack.get("result") in _COUNT_UNCHANGED
+    new = memory.still_new(picker, StationKind.PICK, rules.pick_tasks) if unchanged else None
+    if known and memory.is_experienced(picker, StationKind.PICK, rules.pick_tasks):
+        # the common case: no database round trip at all
         flags = {w: memory.practice_waves[w] for w in waves}
         exp = Experience(StationKind.PICK, 1, 1)
+    elif known and new is not None:  # a new picker's scan within a task
+        flags = {w: memory.practice_waves[w] for w in waves}
+        exp = new
     else:
         with uow() as tx:
             flags = _practice_flags(tx.session, memory, waves)

@@ -10,12 +10,9 @@ answer. That is what makes the handheld's offline queue safe to replay.
 from __future__ import annotations
 
 import functools
-import time
-import weakref
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -28,7 +25,6 @@ from app.adapters.db.models import (
     AllocationLine,
     PickTask,
     Reservation,
-    Stock,
     Tote,
     Wave,
 )
@@ -40,9 +36,10 @@ from app.domain.picking import PickState, ScanContext, ScanOutcome, Step, enter_
 from app.domain.routing import Geometry
 from app.domain.scanning import ParsedScan, ScanKind, parse_scan
 from app.domain.text import msg
-from app.services import practice_stock, replenishment
+from app.services import pick_context, pick_fast, practice_stock, replenishment
 from app.services.clock import Clock, system_clock
 from app.services.errors import ServiceError
+from app.services.pick_context import TaskRow, task_context
 from app.services.put_back import next_put_back
 from app.services.replies import ScanReply, log_scan, replay
 from app.services.wave_ops import claim_next_task
@@ -105,123 +102,14 @@ class PickQuantity:
 # ---------------------------------------------------------------------------- views
 
 
-@dataclass(frozen=True)
-class TaskContext:
-    """What a pick task's screen shows that never changes while the task lives: the bin,
-    the item, the order line. Read once per task and kept per process (bounded, and only
-    for a minute so a renamed item or a new barcode shows soon), so a scan costs the few
-    rows it changes, not a dozen lookups (issue #12: the scan handler's throughput)."""
-
-    stock_id: int
-    sku_id: int
-    location_id: int
-    location: str
-    sku: str
-    sku_name: str
-    barcode: str
-    item_codes: frozenset[str]
-    bin_lot: str | None
-    bin_expires_on: date | None
-    line_id: str | None
-    wanted_lot: str | None
-    serial_required: bool
-    allocation_id: str | None
-    order_number: str | None
-    wave: str | None
-
-
-_CONTEXT_TTL_S = 60.0
-_CONTEXT_MAX = 20_000
-_ContextKey = tuple[int, int, int, int, int | None, int, int]
-# One cache per database (an engine), so that two databases in one process never mix.
-_contexts: weakref.WeakKeyDictionary[Any, OrderedDict[_ContextKey, tuple[float, TaskContext]]] = (
-    weakref.WeakKeyDictionary()
-)
-
-
-def task_context(s: Session, task: PickTask) -> TaskContext:
-    bind = s.get_bind()
-    engine = getattr(bind, "engine", bind)
-    cache = _contexts.get(engine)
-    if cache is None:
-        cache = _contexts[engine] = OrderedDict()
-    key = (
-        task.id,
-        task.stock_id,
-        task.line_pk,
-        task.allocation_pk,
-        task.wave_id,
-        task.sequence,
-        task.qty,
-    )
-    now = time.monotonic()
-    hit = cache.get(key)
-    if hit is not None and hit[0] > now:
-        return hit[1]
-    stock = repo.must_get(s, Stock, task.stock_id)
-    line = s.get(AllocationLine, task.line_pk)
-    allocation = s.get(Allocation, task.allocation_pk)
-    wave = s.get(Wave, task.wave_id) if task.wave_id is not None else None
-    ctx = TaskContext(
-        stock_id=stock.id,
-        sku_id=stock.sku_id,
-        location_id=stock.location_id,
-        location=stock.location.code,
-        sku=stock.sku.sku,
-        sku_name=stock.sku.name,
-        barcode=next((b.code for b in stock.sku.barcodes), stock.sku.sku),
-        item_codes=repo.item_codes(stock.sku),
-        bin_lot=stock.lot or None,
-        bin_expires_on=stock.expires_on,
-        line_id=line.line_id if line else None,
-        wanted_lot=line.lot if line else None,
-        serial_required=bool(line and line.serial_required),
-        allocation_id=allocation.allocation_id if allocation else None,
-        order_number=allocation.order_number if allocation else None,
-        wave=wave.code if wave else None,
-    )
-    cache[key] = (now + _CONTEXT_TTL_S, ctx)
-    cache.move_to_end(key)
-    while len(cache) > _CONTEXT_MAX:
-        cache.popitem(last=False)
-    return ctx
-
-
 def _allocation_tote(s: Session, allocation_pk: int) -> str | None:
     return s.scalars(select(Tote.code).where(Tote.allocation_pk == allocation_pk).limit(1)).first()
 
 
 def task_view(s: Session, task: PickTask) -> dict[str, Any]:
-    ctx = task_context(s, task)
-    tote = _allocation_tote(s, task.allocation_pk)
-    state = pick_state(s, task, tote=tote) if ctx.allocation_id is not None else None
-    return {
-        "task_id": task.id,
-        "wave": ctx.wave,
-        "wave_id": task.wave_id,
-        "allocation_id": ctx.allocation_id,
-        "order_number": ctx.order_number,
-        "location": ctx.location,
-        "sku": ctx.sku,
-        "sku_name": ctx.sku_name,
-        "barcode": ctx.barcode,
-        # Every code a scan of this SKU may normalise to: the handheld judges a scan itself
-        # when the server is slow or out of reach, by the same rules.
-        "item_codes": sorted(ctx.item_codes),
-        "qty": task.qty,
-        "picked": task.picked_qty,
-        "location_confirmed": task.location_confirmed,
-        "tote": tote,
-        "line_id": ctx.line_id,
-        "lot": ctx.wanted_lot,
-        "bin_lot": ctx.bin_lot,
-        "expires_on": ctx.bin_expires_on.isoformat() if ctx.bin_expires_on else None,
-        "serial_required": ctx.serial_required,
-        "kind": "pick",
-        "status": task.status,
-        "picker": task.picker,
-        "stage": state.stage.value if state else None,
-    }
+    return pick_context.view(
+        task_context(s, task), TaskRow.of(task), _allocation_tote(s, task.allocation_pk)
+    )
 
 
 _NO_TOTE = object()
@@ -244,21 +132,7 @@ def pick_state(
             )
             if serial is not None
         )
-    return PickState(
-        location=ctx.location,
-        sku=ctx.sku,
-        item_codes=ctx.item_codes,
-        qty=task.qty,
-        picked=task.picked_qty,
-        location_confirmed=task.location_confirmed,
-        allocation_tote=tote,
-        wanted_lot=ctx.wanted_lot,
-        done=task.status == "done",
-        serial_required=ctx.serial_required,
-        serials=serials,
-        bin_lot=ctx.bin_lot,
-        bin_expires_on=ctx.bin_expires_on,
-    )
+    return pick_context.state_of(ctx, TaskRow.of(task), tote, serials)
 
 
 # ---------------------------------------------------------------------------- next task
@@ -364,6 +238,7 @@ def next_task(
 
 
 TaskAction = Callable[[Session, PickTask, Allocation, datetime], ScanReply]
+FastPath = Callable[[Session, datetime], ScanReply | None]
 
 
 def stop_reply(allocation: Allocation) -> ScanReply | None:
@@ -407,14 +282,23 @@ def run_task_action(
     clock: Clock,
     action: TaskAction,
     writer: GroupCommitter | None = None,
+    fast: FastPath | None = None,
 ) -> ScanReply:
     """The shared frame of every action on a pick task (see the module docstring). With a
     group-commit writer, scans arriving together share one commit, each acknowledged after
-    it; without one, each scan commits on its own."""
+    it; without one, each scan commits on its own. `fast`, if given, answers the common case
+    in prepared statements (pick_fast) or returns None, having written nothing."""
+
+    def job(s: Session, now: datetime) -> ScanReply:
+        reply = fast(s, now) if fast is not None else None
+        if reply is None:
+            reply = _task_action(s, now, task_id, raw, parsed, meta, action)
+        return reply
+
     if writer is not None:
-        return writer.run(lambda s, now: _task_action(s, now, task_id, raw, parsed, meta, action))
+        return writer.run(job)
     with uow() as tx:
-        reply = _task_action(tx.session, clock(), task_id, raw, parsed, meta, action)
+        reply = job(tx.session, clock())
         tx.commit()
         return reply
 
@@ -510,7 +394,13 @@ def record_scan(
         result = step(state, parsed, ScanContext(now.date(), tote_owner_is_other))
         return _apply(s, task, allocation, result, parsed, meta, now)
 
-    return run_task_action(cmd.task_id, cmd.raw, parsed.to_json(), meta, uow, clock, action, writer)
+    logged = parsed.to_json()
+    who = pick_fast.Who(cmd.raw, meta.picker, meta.client_scan_id, meta.device)
+
+    def fast(s: Session, now: datetime) -> ScanReply | None:
+        return pick_fast.try_scan(s, now, cmd.task_id, parsed, {**logged, **meta.log_fields()}, who)
+
+    return run_task_action(cmd.task_id, cmd.raw, logged, meta, uow, clock, action, writer, fast)
 
 
 def record_quantity(cmd: PickQuantity, uow: SessionFactory, clock: Clock) -> ScanReply:

@@ -13,10 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, cast
-from weakref import WeakKeyDictionary
 
-from sqlalchemy import Dialect, Table, bindparam, func, insert, select, update
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Table, bindparam, func, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
@@ -31,6 +29,7 @@ from app.adapters.db.models import (
     Stock,
     StockMovement,
 )
+from app.adapters.db.prepared import Cursor, Insert, Prepared
 from app.domain.events import event_body
 from app.domain.stock_allocation import ALLOCATABLE_KINDS
 
@@ -43,139 +42,22 @@ _S = cast(Table, Stock.__table__)
 _K = cast(Table, Sku.__table__)
 _LOC = cast(Table, Location.__table__)
 
+__all__ = ["Cursor"]  # the intake's callers open theirs from here
 
-class _Prepared:
-    """A Core statement compiled once per dialect and run on the DBAPI cursor: the SQL text
-    and bind processing SQLAlchemy would use, without its per-execution bookkeeping (it cost
-    five times SQLite's own work on this path)."""
-
-    def __init__(self, stmt: Any) -> None:
-        self.stmt = stmt
-        self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
-
-    def compiled(self, dialect: Dialect) -> _Compiled:
-        got = self._by_dialect.get(dialect)
-        if got is None:
-            got = _Compiled(self.stmt.compile(dialect=dialect), dialect)
-            self._by_dialect[dialect] = got
-        return got
-
-
-class _Insert:
-    """INSERT of the columns a caller gives; every other column gets what Core would give
-    it (its Python default, else its server default or NULL)."""
-
-    def __init__(self, table: Any, *, returning: bool = False) -> None:
-        self.table = table
-        self.returning = returning
-        self._by_keys: dict[tuple[str, ...], _Prepared] = {}
-
-    def prepared(self, values: dict[str, Any]) -> _Prepared:
-        keys = tuple(values)
-        got = self._by_keys.get(keys)
-        if got is None:
-            stmt = insert(self.table).values({k: bindparam(k) for k in keys})
-            got = _Prepared(stmt.returning(self.table.c.id) if self.returning else stmt)
-            self._by_keys[keys] = got
-        return got
-
-
-class _Compiled:
-    def __init__(self, compiled: Any, dialect: Dialect) -> None:
-        self.sql: str = compiled.string
-        self.names: list[str] | None = list(compiled.positiontup) if dialect.positional else None
-        self.constants = {n: bp.value for n, bp in compiled.binds.items() if not bp.required}
-        # Python-side defaults of the columns not given, as Core computes them per execution.
-        self.defaults: list[tuple[str, Any]] = []
-        prefetch = [(c, c.default) for c in compiled.insert_prefetch]
-        prefetch += [(c, c.onupdate) for c in compiled.update_prefetch]
-        for column, default in prefetch:
-            if default is not None and default.is_scalar:
-                self.constants[column.key] = default.arg
-            elif default is not None and default.is_callable:
-                self.defaults.append((column.key, default.arg))
-            else:
-                raise ValueError(f"no value for {column} in {compiled.string}")
-        self.processors = [
-            (n, proc)
-            for n, bp in compiled.binds.items()
-            if (proc := bp.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        ]
-
-    def params(self, values: dict[str, Any]) -> Any:
-        if self.constants or self.defaults:
-            values = {**self.constants, **values}
-            for name, make in self.defaults:
-                values[name] = make(None)
-        if self.processors:
-            values = dict(values)
-            for name, proc in self.processors:
-                values[name] = proc(values[name])
-        if self.names is None:
-            return values
-        return tuple([values[n] for n in self.names])
-
-
-class Cursor:
-    """The DBAPI cursor of the session's transaction, for the prepared statements below."""
-
-    def __init__(self, s: Session) -> None:
-        self.session = s
-        conn = s.connection()
-        self.dialect = conn.dialect
-        self.sqlite = conn.dialect.name == "sqlite"
-        self.raw = conn.connection.cursor()
-
-    def close(self) -> None:
-        self.raw.close()
-
-    def execute(self, stmt: _Prepared, values: dict[str, Any]) -> Any:
-        c = stmt.compiled(self.dialect)
-        params = c.params(values)
-        try:
-            self.raw.execute(c.sql, params)
-        except self.dialect.loaded_dbapi.Error as exc:
-            raise self._wrapped(c.sql, params, exc) from exc
-        return self.raw
-
-    def executemany(self, stmt: _Prepared | _Insert, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            prepared = stmt.prepared(rows[0]) if isinstance(stmt, _Insert) else stmt
-            c = prepared.compiled(self.dialect)
-            params = [c.params(r) for r in rows]
-            try:
-                self.raw.executemany(c.sql, params)
-            except self.dialect.loaded_dbapi.Error as exc:
-                raise self._wrapped(c.sql, params, exc) from exc
-
-    def _wrapped(self, sql: str, params: Any, exc: Exception) -> Exception:
-        """The exception SQLAlchemy raises for this driver error (IntegrityError, ...), so
-        callers (the group-commit writer's retry of deadlock victims) see the usual types."""
-        return DBAPIError.instance(sql, params, exc, self.dialect.loaded_dbapi.Error)
-
-    def insert(self, table: _Insert, returning: _Insert, values: dict[str, Any]) -> int:
-        """Insert one row and return its id (SQLite's lastrowid; RETURNING elsewhere)."""
-        if self.sqlite:
-            self.execute(table.prepared(values), values)
-            return int(self.raw.lastrowid)
-        row = self.execute(returning.prepared(values), values).fetchone()
-        return int(row[0])
-
-
-_EXISTING = _Prepared(
+_EXISTING = Prepared(
     select(_A.c.id, _A.c.version, _A.c.status)
     .where(_A.c.allocation_id == bindparam("aid"))
     .with_for_update()
 )
-_INSERT_ALLOCATION = _Insert(_A)
-_INSERT_ALLOCATION_RETURNING = _Insert(_A, returning=True)
-_INSERT_LINE = _Insert(_L)
-_INSERT_LINE_RETURNING = _Insert(_L, returning=True)
-_INSERT_RESERVATION = _Insert(_R)
-_INSERT_LEDGER = _Insert(_M)
-_INSERT_EVENT = _Insert(_O)
+_INSERT_ALLOCATION = Insert(_A)
+_INSERT_ALLOCATION_RETURNING = Insert(_A, returning=True)
+_INSERT_LINE = Insert(_L)
+_INSERT_LINE_RETURNING = Insert(_L, returning=True)
+_INSERT_RESERVATION = Insert(_R)
+_INSERT_LEDGER = Insert(_M)
+_INSERT_EVENT = Insert(_O)
 # The conditional update of repositories.move_stock_row, for reservations (on hand unchanged).
-_RESERVE = _Prepared(
+_RESERVE = Prepared(
     update(_S)
     .where(
         _S.c.id == bindparam("sid"),
@@ -184,10 +66,10 @@ _RESERVE = _Prepared(
     )
     .values(allocated=_S.c.allocated + bindparam("da"))
 )
-_UNDO = _Prepared(
+_UNDO = Prepared(
     update(_S).where(_S.c.id == bindparam("sid")).values(allocated=_S.c.allocated - bindparam("da"))
 )
-_BINS: dict[int, _Prepared] = {}
+_BINS: dict[int, Prepared] = {}
 _TOTALS = (
     select(
         _K.c.sku,
@@ -218,10 +100,10 @@ def existing_allocation(cur: Cursor, allocation_id: str) -> tuple[int, int, str]
     return None if row is None else (int(row[0]), int(row[1]), str(row[2]))
 
 
-def _bins_statement(n: int) -> _Prepared:
+def _bins_statement(n: int) -> Prepared:
     stmt = _BINS.get(n)
     if stmt is None:
-        stmt = _Prepared(
+        stmt = Prepared(
             select(
                 _K.c.id,
                 _K.c.sku,

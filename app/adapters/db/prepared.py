@@ -1,0 +1,135 @@
+"""Core statements compiled once per dialect and run on the session's DBAPI cursor: the SQL
+text and bind processing SQLAlchemy would use, without its per-execution bookkeeping (it cost
+five to ten times the database's own work on the hot paths that use this: the allocation
+intake, app/adapters/db/intake_rows.py, and the pick scan, app/adapters/db/pick_rows.py).
+
+Callers stay inside the ORM session's transaction (the same connection), so these rows commit
+or roll back with everything else the unit of work does.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from weakref import WeakKeyDictionary
+
+from sqlalchemy import Dialect, bindparam, insert
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run on the DBAPI cursor: the SQL text
+    and bind processing SQLAlchemy would use, without its per-execution bookkeeping (it cost
+    five times SQLite's own work on this path)."""
+
+    def __init__(self, stmt: Any) -> None:
+        self.stmt = stmt
+        self._by_dialect: WeakKeyDictionary[Dialect, _Compiled] = WeakKeyDictionary()
+
+    def compiled(self, dialect: Dialect) -> _Compiled:
+        got = self._by_dialect.get(dialect)
+        if got is None:
+            got = _Compiled(self.stmt.compile(dialect=dialect), dialect)
+            self._by_dialect[dialect] = got
+        return got
+
+
+class Insert:
+    """INSERT of the columns a caller gives; every other column gets what Core would give
+    it (its Python default, else its server default or NULL)."""
+
+    def __init__(self, table: Any, *, returning: bool = False) -> None:
+        self.table = table
+        self.returning = returning
+        self._by_keys: dict[tuple[str, ...], Prepared] = {}
+
+    def prepared(self, values: dict[str, Any]) -> Prepared:
+        keys = tuple(values)
+        got = self._by_keys.get(keys)
+        if got is None:
+            stmt = insert(self.table).values({k: bindparam(k) for k in keys})
+            got = Prepared(stmt.returning(self.table.c.id) if self.returning else stmt)
+            self._by_keys[keys] = got
+        return got
+
+
+class _Compiled:
+    def __init__(self, compiled: Any, dialect: Dialect) -> None:
+        self.sql: str = compiled.string
+        self.names: list[str] | None = list(compiled.positiontup) if dialect.positional else None
+        self.constants = {n: bp.value for n, bp in compiled.binds.items() if not bp.required}
+        # Python-side defaults of the columns not given, as Core computes them per execution.
+        self.defaults: list[tuple[str, Any]] = []
+        prefetch = [(c, c.default) for c in compiled.insert_prefetch]
+        prefetch += [(c, c.onupdate) for c in compiled.update_prefetch]
+        for column, default in prefetch:
+            if default is not None and default.is_scalar:
+                self.constants[column.key] = default.arg
+            elif default is not None and default.is_callable:
+                self.defaults.append((column.key, default.arg))
+            else:
+                raise ValueError(f"no value for {column} in {compiled.string}")
+        self.processors = [
+            (n, proc)
+            for n, bp in compiled.binds.items()
+            if (proc := bp.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        ]
+
+    def params(self, values: dict[str, Any]) -> Any:
+        if self.constants or self.defaults:
+            values = {**self.constants, **values}
+            for name, make in self.defaults:
+                values[name] = make(None)
+        if self.processors:
+            values = dict(values)
+            for name, proc in self.processors:
+                values[name] = proc(values[name])
+        if self.names is None:
+            return values
+        return tuple([values[n] for n in self.names])
+
+
+class Cursor:
+    """The DBAPI cursor of the session's transaction, for the prepared statements below."""
+
+    def __init__(self, s: Session) -> None:
+        self.session = s
+        conn = s.connection()
+        self.dialect = conn.dialect
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.raw = conn.connection.cursor()
+
+    def close(self) -> None:
+        self.raw.close()
+
+    def execute(self, stmt: Prepared, values: dict[str, Any]) -> Any:
+        c = stmt.compiled(self.dialect)
+        params = c.params(values)
+        try:
+            self.raw.execute(c.sql, params)
+        except self.dialect.loaded_dbapi.Error as exc:
+            raise self._wrapped(c.sql, params, exc) from exc
+        return self.raw
+
+    def executemany(self, stmt: Prepared | Insert, rows: list[dict[str, Any]]) -> None:
+        if rows:
+            prepared = stmt.prepared(rows[0]) if isinstance(stmt, Insert) else stmt
+            c = prepared.compiled(self.dialect)
+            params = [c.params(r) for r in rows]
+            try:
+                self.raw.executemany(c.sql, params)
+            except self.dialect.loaded_dbapi.Error as exc:
+                raise self._wrapped(c.sql, params, exc) from exc
+
+    def _wrapped(self, sql: str, params: Any, exc: Exception) -> Exception:
+        """The exception SQLAlchemy raises for this driver error (IntegrityError, ...), so
+        callers (the group-commit writer's retry of deadlock victims) see the usual types."""
+        return DBAPIError.instance(sql, params, exc, self.dialect.loaded_dbapi.Error)
+
+    def insert(self, table: Insert, returning: Insert, values: dict[str, Any]) -> int:
+        """Insert one row and return its id (SQLite's lastrowid; RETURNING elsewhere)."""
+        if self.sqlite:
+            self.execute(table.prepared(values), values)
+            return int(self.raw.lastrowid)
+        row = self.execute(returning.prepared(values), values).fetchone()
+        return int(row[0])
