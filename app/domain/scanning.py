@@ -13,6 +13,7 @@ from the label (`(01)...(17)...(10)...`).
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -110,7 +111,11 @@ def _element_strings(raw: str, result: biip.ParseResult) -> list[GS1ElementStrin
     return None
 
 
+@functools.lru_cache(maxsize=8192)
 def _gs1(raw: str) -> ParsedScan | None:
+    """A GS1 code's meaning. Kept per text: a floor scans the same few thousand item codes
+    all day, and biip's parse was a twentieth of a pick scan's CPU (issue #12). The answer
+    depends on the text alone (and, for a two-digit expiry year, on the century window)."""
     try:
         result = biip.parse(raw)
     except Exception:

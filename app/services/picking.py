@@ -290,15 +290,15 @@ def run_task_action(
     in prepared statements (pick_fast) or returns None, having written nothing."""
 
     def job(s: Session, now: datetime) -> ScanReply:
-        reply = fast(s, now) if fast is not None else None
-        if reply is None:
-            reply = _task_action(s, now, task_id, raw, parsed, meta, action)
-        return reply
+        return _task_action(s, now, task_id, raw, parsed, meta, action)
 
     if writer is not None:
-        return writer.run(job)
+        return writer.run(job, fast=fast)
     with uow() as tx:
-        reply = job(tx.session, clock())
+        now = clock()
+        reply = fast(tx.session, now) if fast is not None else None
+        if reply is None:
+            reply = job(tx.session, now)
         tx.commit()
         return reply
 

@@ -8,6 +8,7 @@ The threading primitives become cooperative under gevent's monkey-patching.
 
 from __future__ import annotations
 
+import logging
 import queue
 import threading
 from collections.abc import Callable
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session
 from app.adapters.db.uow import SessionFactory
 
 T = TypeVar("T")
+log = logging.getLogger(__name__)
 TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock detected, serialization failure
 
 
@@ -32,9 +34,13 @@ def is_transient(exc: BaseException) -> bool:
 Job = Callable[[Session, datetime], T]
 
 
+FastJob = Callable[[Session, datetime], T | None]
+
+
 @dataclass
 class _Pending(Generic[T]):
     job: Job[T]
+    fast: FastJob[T] | None = None
     done: threading.Event = field(default_factory=threading.Event)
     result: Any = None
     error: BaseException | None = None
@@ -54,9 +60,14 @@ class GroupCommitter:
         self.batches = 0
         self.jobs = 0
 
-    def run(self, job: Job[T], timeout_s: float = 60.0) -> T:
-        """Run `job(session, now)` in the next group transaction; return after the commit."""
-        pending: _Pending[T] = _Pending(job)
+    def run(self, job: Job[T], timeout_s: float = 60.0, fast: FastJob[T] | None = None) -> T:
+        """Run `job(session, now)` in the next group transaction; return after the commit.
+
+        `fast`, if given, is tried first: prepared statements on the session's connection
+        that either answer (its answer is the job's) or return None having written nothing,
+        and then `job` runs. It runs in a plain SQL savepoint rather than the session's
+        (SQLAlchemy's nested-transaction bookkeeping cost a tenth of a pick scan's CPU)."""
+        pending: _Pending[T] = _Pending(job, fast)
         self._ensure_writer()
         self._queue.put(pending)
         if not pending.done.wait(timeout_s):
@@ -83,10 +94,37 @@ class GroupCommitter:
             self._commit(batch)
 
     @staticmethod
+    def _run_fast(session: Session, p: _Pending[Any], now: datetime) -> bool:
+        """The fast attempt in a savepoint of its own. Any error rolls it back (and drops
+        the objects the session holds, which may stand for rows rolled back); the job then
+        runs as usual and gives the caller its answer or its error."""
+        assert p.fast is not None
+        cursor = session.connection().connection.cursor()
+        try:
+            cursor.execute("SAVEPOINT dh_fast")
+            try:
+                result = p.fast(session, now)
+            except Exception:
+                log.warning("fast path failed; the full path takes the job", exc_info=True)
+                cursor.execute("ROLLBACK TO SAVEPOINT dh_fast")
+                cursor.execute("RELEASE SAVEPOINT dh_fast")
+                session.expunge_all()
+                return False
+            cursor.execute("RELEASE SAVEPOINT dh_fast")
+        finally:
+            cursor.close()
+        if result is None:
+            return False
+        p.result, p.error = result, None
+        return True
+
+    @staticmethod
     def _run_job(session: Session, p: _Pending[Any], now: datetime) -> None:
         """The job in its savepoint. A deadlock or serialization failure (PostgreSQL chose
         this job as the victim; the other transaction goes on) is retried twice before the
         caller hears of it; any other error goes straight back to the caller."""
+        if p.fast is not None and GroupCommitter._run_fast(session, p, now):
+            return
         for attempt in range(3):
             savepoint = session.begin_nested()
             try:

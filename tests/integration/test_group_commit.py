@@ -1,0 +1,146 @@
+"""The group-commit writer on real databases: jobs arriving together share one commit, each
+caller answered after it; one job's failure rolls back only its own work; a fast attempt
+either answers or leaves nothing behind, and a failing one leaves the job to its full path."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from sqlalchemy import func, select, text
+from sqlalchemy.orm import Session
+
+from app.adapters.db.engine import make_engine
+from app.adapters.db.group_commit import GroupCommitter
+from app.adapters.db.migrate import upgrade
+from app.adapters.db.models import ScanLog
+from app.adapters.db.uow import SessionFactory
+from tests.support.warehouse import fresh_postgres_db
+
+NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def uow(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[SessionFactory]:
+    if request.param == "sqlite":
+        upgrade(sqlite_url)
+        factory = SessionFactory(make_engine(sqlite_url))
+        yield factory
+        factory.engine.dispose()
+        return
+    with fresh_postgres_db() as url:
+        upgrade(url)
+        factory = SessionFactory(make_engine(url))
+        yield factory
+        factory.engine.dispose()
+
+
+def _log(s: Session, cid: str) -> str:
+    s.add(ScanLog(client_scan_id=cid, station="pick", raw=cid, result="item_ok", at=NOW))
+    s.flush()
+    return cid
+
+
+def _raw_log(s: Session, cid: str) -> None:
+    s.execute(
+        text(
+            "INSERT INTO scan_log (client_scan_id, station, raw, result, at) "
+            "VALUES (:c, 'pick', :c, 'item_ok', :at)"
+        ),
+        {"c": cid, "at": NOW},
+    )
+
+
+def _logged(uow: SessionFactory) -> list[str]:
+    with uow() as tx:
+        return sorted(
+            c for c in tx.session.scalars(select(ScanLog.client_scan_id)) if c is not None
+        )
+
+
+def _together(writer: GroupCommitter, calls: list[Any]) -> list[Any]:
+    """Run the calls while the writer is busy, so that they share one group transaction."""
+    release = threading.Event()
+    answers: list[Any] = [None] * len(calls)
+
+    def busy(s: Session, now: datetime) -> None:
+        release.wait(10)
+
+    blocker = threading.Thread(target=writer.run, args=(busy,))
+    blocker.start()
+
+    def call(i: int, fn: Any) -> None:
+        try:
+            answers[i] = fn()
+        except Exception as exc:  # the caller's own error comes back to it
+            answers[i] = exc
+
+    threads = [threading.Thread(target=call, args=(i, fn)) for i, fn in enumerate(calls)]
+    for t in threads:
+        t.start()
+    release.set()
+    for t in [blocker, *threads]:
+        t.join(20)
+    return answers
+
+
+def test_jobs_arriving_together_share_a_commit_and_a_failure_stays_its_own(
+    uow: SessionFactory,
+) -> None:
+    writer = GroupCommitter(uow, lambda: NOW)
+
+    def boom(s: Session, now: datetime) -> None:
+        _log(s, "doomed")
+        raise ValueError("this job fails")
+
+    answers = _together(
+        writer,
+        [
+            lambda: writer.run(lambda s, now: _log(s, "a")),
+            lambda: writer.run(boom),
+            lambda: writer.run(lambda s, now: _log(s, "b")),
+        ],
+    )
+    assert answers[0] == "a" and answers[2] == "b"
+    assert isinstance(answers[1], ValueError)
+    assert _logged(uow) == ["a", "b"]  # the failed job's row was rolled back, alone
+    assert writer.batches <= 2  # the busy job's batch, then all three together
+
+
+def test_a_fast_attempt_answers_or_leaves_nothing_and_a_failing_one_falls_back(
+    uow: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    writer = GroupCommitter(uow, lambda: NOW)
+
+    def fast_answers(s: Session, now: datetime) -> str:
+        _raw_log(s, "fast")
+        return "fast"
+
+    def fast_declines(s: Session, now: datetime) -> None:
+        return None
+
+    def fast_fails(s: Session, now: datetime) -> None:
+        _raw_log(s, "half-done")
+        raise RuntimeError("a bug in the fast path")
+
+    def slow(cid: str) -> Any:
+        return lambda s, now: _log(s, cid)
+
+    answers = _together(
+        writer,
+        [
+            lambda: writer.run(slow("never"), fast=fast_answers),
+            lambda: writer.run(slow("declined"), fast=fast_declines),
+            lambda: writer.run(slow("fell-back"), fast=fast_fails),
+            lambda: writer.run(slow("plain")),
+        ],
+    )
+    assert answers == ["fast", "declined", "fell-back", "plain"]
+    # The failing attempt's row is gone; the full path did the job instead.
+    assert _logged(uow) == ["declined", "fast", "fell-back", "plain"]
+    assert "fast path failed" in caplog.text
+    with uow() as tx:
+        assert tx.session.scalar(select(func.count(ScanLog.id))) == 4
