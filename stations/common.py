@@ -21,7 +21,7 @@ from app.domain.text import msg
 from app.services import auth
 from app.services.errors import ServiceError
 from app.web.i18n import SESSION_KEY as LANG_KEY
-from app.web.i18n import localize_ack
+from app.web.i18n import current_language, localize_ack
 from app.web.metrics import observe
 
 log = logging.getLogger(__name__)
@@ -94,9 +94,24 @@ def acked(handler: Callable[..., Ack]) -> Callable[..., Ack]:
             time.perf_counter() - started,
         )
         # Sentences leave in the signed-in person's language (English ids in the logs).
-        return cast(Ack, localize_ack(ack))
+        return cast(Ack, localize_ack(ack, _language()))
 
     return wrapper
+
+
+STATION_LANG_KEY = "station_lang"
+
+
+def _language() -> str:
+    """The signed-in person's language, else the station's (its cookie or Accept-Language,
+    fixed for the connection: worked out once per socket session, not on every scan)."""
+    chosen = normalize(session.get(LANG_KEY))
+    if chosen:
+        return chosen
+    station = session.get(STATION_LANG_KEY)
+    if not isinstance(station, str):
+        station = session[STATION_LANG_KEY] = current_language()
+    return station
 
 
 class Changes:

@@ -118,26 +118,27 @@ class Handheld:
         return str(self.task["barcode"])
 
 
-async def open_loop(handhelds: list[Handheld], rate: float, seconds: float) -> dict[str, Any]:
+Call = tuple[str, str, dict[str, Any]]
+
+
+async def open_loop(clients: list[Any], rate: float, seconds: float, make: Any) -> dict[str, Any]:
+    """Every client sends `make(client, n)` (event, namespace, payload) on its own Poisson
+    schedule; latency is timed from the scheduled send."""
     latencies: list[float] = []
     lost = 0
     rejected = 0
     sent = 0
     start = time.perf_counter() + 1.0
 
-    async def run(h: Handheld, rng: random.Random) -> None:
+    async def run(c: Any, rng: random.Random) -> None:
         nonlocal lost, rejected, sent
         due = start + rng.uniform(0, 1 / rate)
         while due < start + seconds:
             await asyncio.sleep(max(0.0, due - time.perf_counter()))
-            payload = {
-                "task_id": h.task["task_id"],
-                "code": h.next_code(),
-                "client_scan_id": f"{h.task['task_id']}-{sent}-{rng.random()}",
-            }
+            event, namespace, payload = make(c, sent, rng)
             sent += 1
             try:
-                ack = await h.sio.call("scan", payload, namespace="/pick", timeout=10)
+                ack = await c.sio.call(event, payload, namespace=namespace, timeout=10)
                 latencies.append((time.perf_counter() - due) * 1000)
                 if not ack.get("ok"):
                     rejected += 1
@@ -145,7 +146,7 @@ async def open_loop(handhelds: list[Handheld], rate: float, seconds: float) -> d
                 lost += 1
             due += rng.expovariate(rate)
 
-    await asyncio.gather(*(run(h, random.Random(i)) for i, h in enumerate(handhelds)))
+    await asyncio.gather(*(run(c, random.Random(i)) for i, c in enumerate(clients)))
     lat = sorted(latencies)
     return {
         "scans": sent,
@@ -154,6 +155,22 @@ async def open_loop(handhelds: list[Handheld], rate: float, seconds: float) -> d
         "lost_acks": lost,
         "rejected": rejected,
     }
+
+
+def pick_scan(h: Handheld, n: int, rng: random.Random) -> Call:
+    return (
+        "scan",
+        "/pick",
+        {
+            "task_id": h.task["task_id"],
+            "code": h.next_code(),
+            "client_scan_id": f"{h.task['task_id']}-{n}-{rng.random()}",
+        },
+    )
+
+
+def bare_insert(c: Any, n: int, rng: random.Random) -> Call:
+    return ("bare", "/bench", {"code": f"o{n}-{rng.random():.6f}"})
 
 
 async def saturate(clients: list[Any], seconds: float, make: Any) -> float:
@@ -196,7 +213,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 assert task, "no task for a handheld"
                 handhelds.append(Handheld(sio, task))
             print(f"{len(handhelds)} handhelds signed in with a task each", flush=True)
-            load = await open_loop(handhelds, args.rate, args.seconds)
+            load = await open_loop(handhelds, args.rate, args.seconds, pick_scan)
             print(f"open loop: {load}", flush=True)
             full = await saturate(
                 handhelds[: args.saturation_clients],
@@ -212,11 +229,14 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 ),
             )
             bare_clients = [
-                Bare(await connect(server.base, "/bench", None))
-                for _ in range(args.saturation_clients)
+                Bare(await connect(server.base, "/bench", None)) for _ in range(args.handhelds)
             ]
+            # The same open loop on the bare handler: what this machine allows at this load
+            # whatever the scan handler does (the client shares its cores).
+            bare_load = await open_loop(bare_clients, args.rate, args.seconds, bare_insert)
+            print(f"open loop, bare handler: {bare_load}", flush=True)
             bare = await saturate(
-                bare_clients,
+                bare_clients[: args.saturation_clients],
                 args.saturation_seconds,
                 lambda i, n, c: ("bare", "/bench", {"code": f"b{i}-{n}"}),
             )
@@ -231,6 +251,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "handhelds": args.handhelds,
         "rate_per_handheld": args.rate,
         **load,
+        "bare_p50_ms": bare_load["p50_ms"],
+        "bare_p99_ms": bare_load["p99_ms"],
         "full_scans_per_s": round(full, 1),
         "bare_inserts_per_s": round(bare, 1),
         "full_vs_bare": round(full / bare, 2) if bare else None,
