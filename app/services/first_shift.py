@@ -214,7 +214,7 @@ def with_pick_hints(
         flags = {w: memory.practice_waves[w] for w in waves}
         exp = new
     else:
-        with uow() as tx:
+        with uow.reader() as tx:
             flags = _practice_flags(tx.session, memory, waves)
             exp = _experience_cached(tx.session, memory, picker, StationKind.PICK, rules)
     for task in tasks:
@@ -262,7 +262,7 @@ def with_pack_hint(
         if memory.is_experienced(packer, StationKind.PACK, rules.pack_orders):
             exp = Experience(StationKind.PACK, 1, 1)
         else:
-            with uow() as tx:
+            with uow.reader() as tx:
                 exp = _experience_cached(tx.session, memory, packer, StationKind.PACK, rules)
     hint = pack_hint(pack_step(pack_facts(order, tote))) if show_hints(exp, is_practice) else None
     ack["hint"] = hint
@@ -280,7 +280,7 @@ def status(
     """What the station shows about the person's first shift: new or not, progress, the idle
     hint, the practice run."""
     run = practice.status(badge, uow, clock)
-    with uow() as tx:
+    with uow.reader() as tx:
         exp = experience(tx.session, badge, kind, rules)
     practising = run is not None and run["status"] == "running" and run["kind"] == kind.value
     idle = None
@@ -320,7 +320,7 @@ FLOOR_ROLES = {"picker": StationKind.PICK, "packer": StationKind.PACK}
 
 def people(uow: SessionFactory, clock: Clock, rules: FirstShiftRules) -> list[dict[str, Any]]:
     """Pickers and packers with their first-shift state, new people first."""
-    with uow() as tx:
+    with uow.reader() as tx:
         s = tx.session
         users = s.scalars(
             select(User)

@@ -144,3 +144,35 @@ def test_a_fast_attempt_answers_or_leaves_nothing_and_a_failing_one_falls_back(
     assert "fast path failed" in caplog.text
     with uow() as tx:
         assert tx.session.scalar(select(func.count(ScanLog.id))) == 4
+
+
+def test_a_reader_neither_waits_for_the_writer_nor_writes(uow: SessionFactory) -> None:
+    """Dashboards and hints read through `reader()`: on SQLite outside the one-writer lock,
+    from a snapshot; a write there is refused, never waited for; it cannot commit."""
+    writer = GroupCommitter(uow, lambda: NOW)
+    writer.run(lambda s, now: _log(s, "before"))
+    holding = threading.Event()
+    done = threading.Event()
+    seen: list[list[str]] = []
+
+    def hold_the_writer(s: Session, now: datetime) -> None:
+        _log(s, "uncommitted")
+        holding.set()
+        done.wait(10)
+
+    blocker = threading.Thread(target=writer.run, args=(hold_the_writer,))
+    blocker.start()
+    assert holding.wait(10)
+    try:
+        with uow.reader() as tx:  # would wait here if readers took the writer's lock
+            ids = tx.session.scalars(select(ScanLog.client_scan_id))
+            seen.append(sorted(c for c in ids if c))
+            with pytest.raises(Exception, match=r"readonly|read-only|read only"):
+                _log(tx.session, "sneaky")
+            with pytest.raises(RuntimeError):
+                tx.commit()
+    finally:
+        done.set()
+        blocker.join(10)
+    assert seen == [["before"]]  # the committed rows, not the writer's work in progress
+    assert _logged(uow) == ["before", "uncommitted"]
