@@ -42,6 +42,9 @@ from app.domain.planning import (
 from app.domain.planning import (
     build_wave as plan_one_wave,
 )
+from app.domain.rates import BREAK as BREAK  # re-exported: callers import these from here
+from app.domain.rates import pace, people_of
+from app.domain.rates import person_rates as person_rates
 from app.domain.routing import route, s_shape_route
 from app.domain.text import msg
 from app.services.clock import Clock
@@ -176,40 +179,12 @@ def measured_rates(s: Session, now: datetime, cfg: WaveConfig) -> Rates:
     return rates
 
 
-BREAK = timedelta(minutes=5)
-
-
-def person_rates(rows: Any, now: datetime) -> dict[str, dict[str, float]]:
-    """{person: {units, active_s, per_hour}} from (person, at, units) rows sorted by person and
-    time. Active time adds the gaps between consecutive events shorter than a break, and a
-    minute for the first event, so one scan is not an infinite rate."""
-    out: dict[str, dict[str, float]] = {}
-    last: dict[str, datetime] = {}
-    for actor, at, units in rows:
-        if actor is None:
-            continue
-        d = out.setdefault(actor, {"units": 0.0, "active_s": 60.0, "per_hour": 0.0})
-        d["units"] += float(units or 0)
-        prev = last.get(actor)
-        if prev is not None:
-            gap = at - prev
-            if gap < BREAK:
-                d["active_s"] += gap.total_seconds()
-        last[actor] = at
-    for d in out.values():
-        d["per_hour"] = round(d["units"] * 3600 / max(60.0, d["active_s"]), 1)
-    return out
-
-
 def _per_person(rows: Any, now: datetime, min_units: int) -> tuple[float, int]:
-    people = person_rates(rows, now)
-    measured = [d for d in people.values() if d["units"] >= 1]
-    total = sum(d["units"] for d in measured)
-    if total < min_units or not measured:
+    rate = pace(people_of(rows).values(), min_units)
+    if rate is None:
         return 0.0, 0
-    hours = sum(d["active_s"] for d in measured) / 3600
     recent = sum(1 for a, t in last_seen(rows).items() if now - t < timedelta(minutes=15) and a)
-    return total / max(hours, 1e-6), max(1, recent)
+    return rate, max(1, recent)
 
 
 def last_seen(rows: Any) -> dict[str, datetime]:
