@@ -18,6 +18,7 @@ from typing import Any, Generic, TypeVar
 
 from sqlalchemy.orm import Session
 
+from app.adapters.db.prepared import connection_of
 from app.adapters.db.uow import SessionFactory
 
 T = TypeVar("T")
@@ -99,7 +100,7 @@ class GroupCommitter:
         the objects the session holds, which may stand for rows rolled back); the job then
         runs as usual and gives the caller its answer or its error."""
         assert p.fast is not None
-        cursor = session.connection().connection.cursor()
+        cursor = connection_of(session)[1].cursor()
         try:
             cursor.execute("SAVEPOINT dh_fast")
             try:

@@ -89,15 +89,30 @@ class _Compiled:
         return tuple([values[n] for n in self.names])
 
 
+def connection_of(s: Session) -> tuple[Dialect, Any]:
+    """The dialect and DBAPI connection of the session's transaction. Kept in the session
+    for the transaction's life: asking the session each time cost a tenth of a pick scan
+    when many prepared-statement jobs share one group transaction."""
+    transaction = s.get_transaction()
+    kept = s.info.get(_KEPT)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1], kept[2]
+    conn = s.connection()
+    s.info[_KEPT] = (s.get_transaction(), conn.dialect, conn.connection)
+    return conn.dialect, conn.connection
+
+
+_KEPT = "dockhand_dbapi_connection"
+
+
 class Cursor:
     """The DBAPI cursor of the session's transaction, for the prepared statements below."""
 
     def __init__(self, s: Session) -> None:
         self.session = s
-        conn = s.connection()
-        self.dialect = conn.dialect
-        self.sqlite = conn.dialect.name == "sqlite"
-        self.raw = conn.connection.cursor()
+        self.dialect, dbapi = connection_of(s)
+        self.sqlite = self.dialect.name == "sqlite"
+        self.raw = dbapi.cursor()
 
     def close(self) -> None:
         self.raw.close()
