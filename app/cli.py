@@ -321,7 +321,7 @@ def _serve(host: str | None, port: int | None) -> int:
 
     monkey.patch_all()
 
-    from app import create_app, socketio
+    from app import create_app
     from app.background import start_background
     from app.settings import load_settings
 
@@ -336,7 +336,9 @@ def _serve(host: str | None, port: int | None) -> int:
     app = create_app(settings)
     start_background(app)
     print(f"Dockhand serving on http://{settings.host}:{settings.port}/", flush=True)
-    socketio.run(app, host=settings.host, port=settings.port, log_output=False)
+    from app.web.serving import serve
+
+    serve(app, settings.host, settings.port)
     return 0
 
 

@@ -33,6 +33,9 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.extensions["dockhand"] = build_container(settings)
     register_web(app)
     register_stations(app)
+    # Flask-SocketIO keeps the last app's queue manager in its options; an app without a
+    # message queue (another app in the same process: tests, tools) must not inherit it.
+    socketio.server_options.pop("client_manager", None)
     socketio.init_app(
         app,
         async_mode=settings.async_mode or None,

@@ -4,7 +4,9 @@ The writer runs every job in a savepoint of the group transaction; for an intake
 a fraction of a millisecond, opening and releasing that savepoint cost as much as the intake
 itself. So the webhook that finds no intake job queued queues one, and every allocation that
 arrives before that job starts rides along with it: one savepoint for all of them, each
-answered after the group commit, exactly as if it had been a job of its own.
+answered after the group commit, exactly as if it had been a job of its own. The job runs
+in the writer's plain SQL savepoint (its `fast` attempt); only an allocation that takes the
+ORM path gets a session savepoint, so that an error in it leaves the session usable.
 
 If that shared job fails (a database error in one allocation, a failed commit), none of its
 work is durable, and each allocation in it is run again as a job of its own, so it gets
@@ -80,20 +82,37 @@ class IntakeBatcher:
         taken: list[_Item] = []
         state = {"started": False, "abandoned": False}
 
-        def job(s: Session, now: datetime) -> None:
+        def take() -> bool:
+            """The allocations waiting now become this job's; False if it was abandoned."""
             if not state["started"]:  # a retry (deadlock victim) applies the same ones again
                 with self._lock:
                     if state["abandoned"]:  # its caller gave up waiting: nothing to do
-                        return
+                        return False
                     state["started"] = True
                     taken.extend(self._waiting)
                     self._waiting, self._queued = [], False
-            for it in taken:
-                it.result = self._apply(s, it.doc, now)
+            return True
+
+        def job(s: Session, now: datetime) -> bool:
+            if take():
+                for it in taken:
+                    it.result = self._apply(s, it.doc, now)
+            return True
+
+        def fast(s: Session, now: datetime) -> bool:
+            """The same work in the writer's plain SQL savepoint instead of the session's
+            (its bookkeeping cost as much as a fast-path intake). An allocation the ORM
+            path takes gets a session savepoint of its own, so an error in it leaves the
+            session usable; any error sends the whole job to `job`, from the start."""
+            if take():
+                for it in taken:
+                    it.result = intake.apply_allocation(s, it.doc, now, orm_savepoint=True)
+            return True
 
         failed: BaseException | None = None
         try:
-            self._writer.run(job, self._timeout_s)
+            default = self._apply is intake.apply_allocation
+            self._writer.run(job, self._timeout_s, fast=fast if default else None)
             self.jobs += 1
         except Exception as exc:
             failed = exc

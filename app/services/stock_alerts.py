@@ -7,6 +7,11 @@ are raised inside the transaction that found the face short of reserve. `low_sto
 watched by `AlertWatch.sweep`, run by the server's background loop: it looks at the SKUs whose
 ledger moved since the last sweep, so intake reservations, picks, receipts and moves are all
 seen without a hook in each of them. The loop pushes the open list to the supervisor room.
+
+The sweep runs every couple of seconds beside the intake and the scans, so it is cheap: a
+look at the ledger and the open alerts outside any transaction (no write lock on SQLite)
+decides whether there is anything to check; only then does it open a unit of work, and it
+writes only alerts whose state or figures change.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -106,16 +111,23 @@ def list_alerts(
 ) -> list[dict[str, Any]]:
     """Newest first: the open ones, or every alert."""
     with uow() as tx:
-        stmt = (
-            select(StockAlert, Sku.sku, Location.code)
-            .join(Sku, Sku.id == StockAlert.sku_id)
-            .outerjoin(Location, Location.id == StockAlert.location_id)
-            .order_by(StockAlert.id.desc())
-            .limit(limit)
-        )
-        if not include_resolved:
-            stmt = stmt.where(StockAlert.status == OPEN)
-        return [alert_view(a, sku, loc) for a, sku, loc in tx.session.execute(stmt).all()]
+        return open_list(tx.session, include_resolved, limit)
+
+
+def open_list(
+    s: Session, include_resolved: bool = False, limit: int = LIST_LIMIT
+) -> list[dict[str, Any]]:
+    """`list_alerts` inside the caller's transaction."""
+    stmt = (
+        select(StockAlert, Sku.sku, Location.code)
+        .join(Sku, Sku.id == StockAlert.sku_id)
+        .outerjoin(Location, Location.id == StockAlert.location_id)
+        .order_by(StockAlert.id.desc())
+        .limit(limit)
+    )
+    if not include_resolved:
+        stmt = stmt.where(StockAlert.status == OPEN)
+    return [alert_view(a, sku, loc) for a, sku, loc in s.execute(stmt).all()]
 
 
 # ---------------------------------------------------------------------------- low stock
@@ -132,11 +144,21 @@ def thresholds(s: Session, sku_ids: set[int], default: int) -> dict[int, int]:
     return {sku_id: int(levels.get(sku_id, default)) for sku_id in sku_ids}
 
 
-def check_low_stock(s: Session, sku_ids: set[int], default: int, now: datetime) -> None:
+def check_low_stock(
+    s: Session,
+    sku_ids: set[int],
+    default: int,
+    now: datetime,
+    open_alerts: dict[str, StockAlert] | None = None,
+) -> None:
     """Raise or resolve the `low_stock` alert of each SKU by what is available now (stock in
-    pick faces and reserve, less what orders hold)."""
+    pick faces and reserve, less what orders hold). `open_alerts`: the open low-stock alerts
+    by key when the caller has them (else read here); a SKU that is not low and has none
+    costs no statement, one whose figures did not change no write."""
     if not sku_ids:
         return
+    if open_alerts is None:
+        open_alerts = open_low_stock_alerts(s)
     available = repo.available_for_skus(s, sku_ids)
     levels = thresholds(s, sku_ids, default)
     # Practice items (first shift) live in practice bins only: never low, never sold.
@@ -161,56 +183,106 @@ def check_low_stock(s: Session, sku_ids: set[int], default: int, now: datetime) 
                 low_stock_message(sku, free, level),
                 now,
             )
-        else:
+        elif key in open_alerts:
             resolve_alert(s, key, now)
+
+
+def open_low_stock_alerts(s: Session) -> dict[str, StockAlert]:
+    return {
+        a.key: a
+        for a in s.scalars(
+            select(StockAlert).where(
+                StockAlert.status == OPEN, StockAlert.kind == AlertKind.LOW_STOCK.value
+            )
+        )
+    }
+
+
+@dataclass(frozen=True)
+class _Probe:
+    """What the sweep looks at before it opens a transaction."""
+
+    ledger: list[tuple[int, int]]  # (id, sku_id) of the ledger rows after the asked id
+    top: int  # the highest ledger id
+    open_alerts: list[tuple[int, str]]  # (id, kind) of every open alert
+
+
+def _probe(uow: SessionFactory, after: int | None) -> _Probe:
+    """Ledger rows after `after` (None: the last LOOK_BACK_ROWS) and the open alerts, read
+    on a pooled connection outside any unit of work: a plain read, no BEGIN IMMEDIATE (the
+    write lock on SQLite) and no wait for the process's writer. Only integers go into the
+    SQL."""
+    ledger_table = StockMovement.__tablename__
+    alert_table = StockAlert.__tablename__
+    raw = uow.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cur.execute(f"SELECT max(id) FROM {ledger_table}")
+        row: Any = cur.fetchone()  # max() of no rows is NULL: one row whatever
+        top = int(row[0] or 0)
+        if after is None:
+            after = top - LOOK_BACK_ROWS
+        cur.execute(f"SELECT id, sku_id FROM {ledger_table} WHERE id > {int(after)}")
+        ledger = [(int(i), int(sku)) for i, sku in cur.fetchall()]
+        cur.execute(f"SELECT id, kind FROM {alert_table} WHERE status = '{OPEN}'")
+        alerts = [(int(i), str(kind)) for i, kind in cur.fetchall()]
+        cur.close()
+        raw.rollback()  # PostgreSQL opened a transaction for the reads
+    finally:
+        raw.close()
+    return _Probe(ledger, top, alerts)
 
 
 @dataclass
 class AlertWatch:
-    """The background loop's memory: how far into the ledger it has looked and which open
+    """The background loop's memory: how far into the ledger it has looked (the highest id
+    and the ids of the last LOOK_BACK rows before it, already checked) and which open
     alerts the supervisors were last shown."""
 
     default_threshold: int
     ledger_cursor: int | None = None
     shown: frozenset[int] | None = None
     sweeps: int = 0
+    seen: frozenset[int] = frozenset()
 
     def sweep(self, uow: SessionFactory, clock: Clock) -> list[dict[str, Any]] | None:
-        """Check the SKUs whose stock moved since the last sweep (every SKU on the first) and
-        the faces waiting for reserve stock. Returns the open alerts when they differ from
-        what was last shown, else None."""
+        """Check the SKUs whose stock moved since the last sweep (every SKU on the first and
+        every FULL_SWEEP_EVERY sweeps), the open low-stock alerts (a changed threshold clears
+        them) and, when stock moved, the faces waiting for reserve stock. Returns the open
+        alerts when they differ from what was last shown, else None.
+
+        When nothing moved and no low-stock alert is open, no transaction is opened at all."""
         from app.services import replenishment  # replenishment raises alerts: import late
 
-        now = clock()
-        with uow() as tx:
-            s = tx.session
-            top = int(s.scalar(select(func.coalesce(func.max(StockMovement.id), 0))) or 0)
-            if self.ledger_cursor is None or self.sweeps % FULL_SWEEP_EVERY == 0:
-                changed = set(s.scalars(select(Sku.id)).all())
-            else:
-                # Ledger ids are handed out at insert, not at commit: a transaction still
-                # open at the last sweep may commit rows below the cursor, so look back.
-                changed = set(
-                    s.scalars(
-                        select(StockMovement.sku_id)
-                        .where(StockMovement.id > self.ledger_cursor - LOOK_BACK_ROWS)
-                        .distinct()
-                    ).all()
-                )
-            # Open low-stock alerts are looked at again too: a changed threshold clears them.
-            changed |= set(
-                s.scalars(
-                    select(StockAlert.sku_id).where(
-                        StockAlert.status == OPEN, StockAlert.kind == AlertKind.LOW_STOCK.value
-                    )
-                ).all()
-            )
-            check_low_stock(s, changed, self.default_threshold, now)
-            replenishment.retry_waiting_faces(s, None, "system", now)
-            tx.commit()
-            self.ledger_cursor = top
+        full = self.ledger_cursor is None or self.sweeps % FULL_SWEEP_EVERY == 0
+        # Ledger ids are handed out at insert, not at commit: a transaction still open at
+        # the last sweep may commit rows below the cursor, so look back over ids not seen.
+        after = None if self.ledger_cursor is None else self.ledger_cursor - LOOK_BACK_ROWS
+        probe = _probe(uow, after)
+        moved = {sku for i, sku in probe.ledger if i not in self.seen}
+        open_low = any(kind == AlertKind.LOW_STOCK.value for _i, kind in probe.open_alerts)
+        top = max(probe.top, self.ledger_cursor or 0)
+        current: list[dict[str, Any]] | None = None
+        if full or moved or open_low:
+            now = clock()
+            with uow() as tx:
+                s = tx.session
+                changed = set(s.scalars(select(Sku.id)).all()) if full else moved
+                open_alerts = open_low_stock_alerts(s)
+                changed |= {a.sku_id for a in open_alerts.values()}
+                check_low_stock(s, changed, self.default_threshold, now, open_alerts)
+                if full or moved:  # stock may have arrived in reserve
+                    replenishment.retry_waiting_faces(s, None, "system", now)
+                current = open_list(s)  # as it will be once committed
+                tx.commit()
+        self.ledger_cursor = top
+        self.seen = frozenset(i for i, _sku in probe.ledger if i > top - LOOK_BACK_ROWS)
         self.sweeps += 1
-        current = list_alerts(uow)
+        if current is None:
+            newest = sorted((i for i, _k in probe.open_alerts), reverse=True)[:LIST_LIMIT]
+            if frozenset(newest) == self.shown:
+                return None  # the open alerts are the ones shown: nothing to list or push
+            current = list_alerts(uow)
         ids = frozenset(a["id"] for a in current)
         if ids == self.shown:
             return None

@@ -85,6 +85,35 @@ def test_allocations_arriving_together_share_one_job_and_get_their_own_answers(
     assert _stored(app) == {f"AL-B{i}": 1 for i in range(12)}
 
 
+def test_allocations_the_orm_path_takes_share_the_job_with_the_others(app: Flask) -> None:
+    """A newer version, an unknown SKU and a backorder (the ORM path) in the same job as
+    new allocations (the fast path): each answered as if alone."""
+    batcher = IntakeBatcher(container(app).writer)
+    first = _together(app, batcher, [_doc("AL-V")])
+    assert first[0].http_status == 202
+    unknown = allocation_doc("AL-UNKNOWN")
+    unknown["lines"][0]["sku"] = "NO-SUCH-SKU"
+    huge = allocation_doc("AL-HUGE")
+    huge["lines"][0]["qty"] = 1_000_000
+    docs = [
+        _doc("AL-N1"),
+        _doc("AL-V", version=2),
+        validate_document(unknown, AllocationIn),
+        validate_document(huge, AllocationIn),
+        _doc("AL-N2"),
+    ]
+    answers = _together(app, batcher, docs)
+    assert [(a.http_status, a.body["status"]) for a in answers] == [
+        (202, "accepted"),
+        (202, "accepted"),
+        (202, "rejected"),
+        (202, "backordered"),
+        (202, "accepted"),
+    ]
+    assert batcher.jobs == 2
+    assert intake.allocation_state("AL-V", uow_of(app))["version"] == 2
+
+
 def test_one_failing_allocation_costs_the_others_nothing(app: Flask) -> None:
     def apply(s: Session, doc: AllocationIn, now: datetime) -> IntakeResult:
         result = intake.apply_allocation(s, doc, now)  # written, then the failure

@@ -70,17 +70,28 @@ _UNDO = Prepared(
     update(_S).where(_S.c.id == bindparam("sid")).values(allocated=_S.c.allocated - bindparam("da"))
 )
 _BINS: dict[int, Prepared] = {}
-_TOTALS = (
-    select(
-        _K.c.sku,
-        func.coalesce(func.sum(_S.c.on_hand), 0),
-        func.coalesce(func.sum(_S.c.allocated), 0),
-    )
-    .select_from(_K.outerjoin(_S, _S.c.sku_id == _K.c.id))
-    .where(_K.c.id.in_(bindparam("ids", expanding=True)), _K.c.practice.is_(False))
-    .group_by(_K.c.id, _K.c.sku)
-    .order_by(_K.c.sku)
-)
+_TOTALS: dict[int, Prepared] = {}
+
+
+def _totals_statement(n: int) -> Prepared:
+    """On hand and allocated per SKU of n SKU ids (practice items left out), by SKU code.
+    n is a power of two (callers repeat an id to fill it): a handful of statements."""
+    stmt = _TOTALS.get(n)
+    if stmt is None:
+        stmt = _TOTALS[n] = Prepared(
+            select(
+                _K.c.sku,
+                func.coalesce(func.sum(_S.c.on_hand), 0),
+                func.coalesce(func.sum(_S.c.allocated), 0),
+            )
+            .select_from(_K.outerjoin(_S, _S.c.sku_id == _K.c.id))
+            .where(_K.c.id.in_([bindparam(f"i{i}") for i in range(n)]), _K.c.practice.is_(False))
+            .group_by(_K.c.id, _K.c.sku)
+            .order_by(_K.c.sku)
+        )
+    return stmt
+
+
 _EXPIRES = _S.c.expires_on.type
 
 
@@ -249,9 +260,13 @@ def write_inventory_events(session: Session, now: datetime) -> None:
     if not changed:
         return
     session.flush()
-    totals = session.connection().execute(_TOTALS, {"ids": sorted(changed)}).all()
+    ids = sorted(changed)
+    ids += ids[-1:] * ((1 << (len(ids) - 1).bit_length()) - len(ids))  # IN (a, b, b, b)
     cur = Cursor(session)
     try:
+        totals = cur.execute(
+            _totals_statement(len(ids)), {f"i{i}": sku_id for i, sku_id in enumerate(ids)}
+        ).fetchall()
         cur.executemany(
             _INSERT_EVENT,
             [

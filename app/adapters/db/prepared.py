@@ -93,12 +93,18 @@ def connection_of(s: Session) -> tuple[Dialect, Any]:
     """The dialect and DBAPI connection of the session's transaction. Kept in the session
     for the transaction's life: asking the session each time cost a tenth of a pick scan
     when many prepared-statement jobs share one group transaction."""
-    transaction = s.get_transaction()
+    # Keyed by the innermost transaction too: the session emits a nested transaction's
+    # SAVEPOINT when its connection is first asked for, so a new savepoint must ask again.
+    current = (s.get_transaction(), s.get_nested_transaction())
     kept = s.info.get(_KEPT)
-    if kept is not None and transaction is not None and kept[0] is transaction:
+    if kept is not None and current[0] is not None and kept[0] == current:
         return kept[1], kept[2]
     conn = s.connection()
-    s.info[_KEPT] = (s.get_transaction(), conn.dialect, conn.connection)
+    s.info[_KEPT] = (
+        (s.get_transaction(), s.get_nested_transaction()),
+        conn.dialect,
+        conn.connection,
+    )
     return conn.dialect, conn.connection
 
 

@@ -184,6 +184,12 @@ class ReturnIn(Strict):
 
 
 def parse_document(raw: bytes, model: type[M]) -> M:
+    # The common case, a valid document, parsed and validated in one pass by pydantic's
+    # own JSON parser; anything it refuses goes the way below, which gives the errors.
+    try:
+        return model.model_validate_json(raw)
+    except ValueError:  # ValidationError is one
+        pass
     try:
         doc: Any = json.loads(raw) if raw.strip() else {}
     except (ValueError, UnicodeDecodeError) as exc:

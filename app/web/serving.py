@@ -1,0 +1,49 @@
+"""The single-process server of `dockhand serve`: gevent's WSGI server with WebSocket
+support, as `socketio.run` builds it, with two differences that matter to the OMS webhooks
+(docs/oms.md, "Throughput"):
+
+- TCP_NODELAY on every accepted connection. gevent writes a response's status line and
+  headers, then its body, in two sends; without it Nagle's algorithm holds the body until
+  the client acknowledges the headers, and a client delays that acknowledgement by up to
+  40 ms. Every webhook on a keep-alive connection then waited about 40 ms, whatever the
+  server's load: 16 connections could never send more than about 300 a second.
+  (gunicorn, `dockhand serve --workers N`, sets TCP_NODELAY itself.)
+- The access log is off when asked to be (`socketio.run(log_output=False)` turned off
+  gevent's, but geventwebsocket's handler wrote one INFO line per request anyway).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import socket
+from typing import Any
+
+from geventwebsocket.handler import WebSocketHandler
+
+
+class NoDelayHandler(WebSocketHandler):  # type: ignore[misc]
+    """geventwebsocket's handler on a connection with Nagle's algorithm off."""
+
+    access_log = False
+
+    def handle(self) -> None:
+        with contextlib.suppress(OSError):  # not TCP (a Unix socket): nothing to turn off
+            self.socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        super().handle()
+
+    def log_request(self) -> None:
+        if self.access_log:
+            super().log_request()
+
+
+def make_server(app: Any, host: str, port: int, access_log: bool = False) -> Any:
+    """The WSGI server for `app` (already wrapped by Flask-SocketIO) on host:port."""
+    from gevent import pywsgi
+
+    handler = type("Handler", (NoDelayHandler,), {"access_log": access_log})
+    return pywsgi.WSGIServer((host, port), app, handler_class=handler, log=None)
+
+
+def serve(app: Any, host: str, port: int, access_log: bool = False) -> None:
+    """Serve until the process ends (what `socketio.run(app, host, port)` does on gevent)."""
+    make_server(app, host, port, access_log).serve_forever()
