@@ -9,6 +9,7 @@ per step of the order on the bench.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from enum import Enum
 
@@ -74,7 +75,13 @@ def _put_back_hint(stage: PickStage) -> Text | None:
 
 def pick_hints(f: PickFacts) -> dict[str, Text]:
     """The hint of every stage this task can reach, by stage: the handheld shows the right
-    one when it judges a scan itself (offline) and the stage moves on without the server."""
+    one when it judges a scan itself (offline) and the stage moves on without the server.
+    The same facts give the same hints: kept (a new picker's every scan carries them)."""
+    return dict(_pick_hints(f))
+
+
+@functools.lru_cache(maxsize=4096)
+def _pick_hints(f: PickFacts) -> dict[str, Text]:
     out: dict[str, Text] = {}
     for stage in PickStage:
         hint = pick_hint(
