@@ -21,11 +21,9 @@ from app.adapters.db.models import Location, Sku, Stock
 from app.adapters.oms.schemas import AllocationIn, validate_document
 from app.demo.orders import make_allocation
 from app.services import intake, pull
+from tests.support.twins import twin_postgres_apps, twin_sqlite_apps
 from tests.support.warehouse import (
     allocation_doc,
-    fresh_postgres_db,
-    make_app,
-    prepare_database,
     uow_of,
 )
 
@@ -209,12 +207,8 @@ def _compare(fast_app: Flask, orm_app: Flask, monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.fixture
 def two_sqlite_apps(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Flask, Flask]]:
-    copy = tmp_path / "orm.db"
-    copy.write_bytes(Path(sqlite_url.removeprefix("sqlite:///")).read_bytes())
-    apps = (make_app(sqlite_url), make_app(f"sqlite:///{copy}"))
-    yield apps
-    for a in apps:
-        a.extensions["dockhand"].uow.engine.dispose()
+    with twin_sqlite_apps(sqlite_url, tmp_path) as apps:
+        yield apps
 
 
 def test_the_fast_path_writes_what_the_orm_path_writes(
@@ -227,15 +221,8 @@ def test_the_fast_path_writes_what_the_orm_path_writes(
 def test_the_fast_path_writes_what_the_orm_path_writes_on_postgresql(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with fresh_postgres_db() as fast_url, fresh_postgres_db() as orm_url:
-        prepare_database(fast_url)
-        prepare_database(orm_url)
-        apps = (make_app(fast_url), make_app(orm_url))
-        try:
-            _compare(*apps, monkeypatch)
-        finally:
-            for a in apps:
-                a.extensions["dockhand"].uow.engine.dispose()
+    with twin_postgres_apps() as apps:
+        _compare(*apps, monkeypatch)
 
 
 def test_a_pull_page_mixing_both_paths_matches_one_transaction_per_message(

@@ -19,11 +19,9 @@ from sqlalchemy import text
 from app.services import pick_context, pick_fast, replenishment
 from app.services.clock import system_clock
 from tests.support.stock import sku_bins
+from tests.support.twins import twin_postgres_apps, twin_sqlite_apps
 from tests.support.warehouse import (
     allocation_doc,
-    fresh_postgres_db,
-    make_app,
-    prepare_database,
     signed_post,
     socket_client,
     uow_of,
@@ -161,13 +159,9 @@ def _compare(fast_app: Flask, orm_app: Flask, monkeypatch: pytest.MonkeyPatch) -
 
 @pytest.fixture
 def two_sqlite_apps(sqlite_url: str, tmp_path: Path) -> Iterator[tuple[Flask, Flask]]:
-    copy = tmp_path / "orm.db"
-    copy.write_bytes(Path(sqlite_url.removeprefix("sqlite:///")).read_bytes())
-    apps = (make_app(sqlite_url), make_app(f"sqlite:///{copy}"))
-    yield apps
+    with twin_sqlite_apps(sqlite_url, tmp_path) as apps:
+        yield apps
     pick_context.forget()
-    for a in apps:
-        a.extensions["dockhand"].uow.engine.dispose()
 
 
 def test_the_fast_path_answers_and_writes_what_the_orm_path_does(
@@ -180,13 +174,8 @@ def test_the_fast_path_answers_and_writes_what_the_orm_path_does(
 def test_the_fast_path_answers_and_writes_what_the_orm_path_does_on_postgresql(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    with fresh_postgres_db() as fast_url, fresh_postgres_db() as orm_url:
-        prepare_database(fast_url)
-        prepare_database(orm_url)
-        apps = (make_app(fast_url), make_app(orm_url))
-        try:
+    try:
+        with twin_postgres_apps() as apps:
             _compare(*apps, monkeypatch)
-        finally:
-            pick_context.forget()
-            for a in apps:
-                a.extensions["dockhand"].uow.engine.dispose()
+    finally:
+        pick_context.forget()
