@@ -54,14 +54,15 @@ def _configure_sqlite(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
-        if conn.get_execution_options().get(READ_ONLY):
-            # A reader (SessionFactory.reader): WAL gives it a snapshot without any lock,
-            # and query_only makes a write in it an error instead of a wait for the writer.
-            conn.exec_driver_sql("PRAGMA query_only=ON")
-            conn.exec_driver_sql("BEGIN")
-        else:
-            conn.exec_driver_sql("PRAGMA query_only=OFF")
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
+        # A reader (SessionFactory.reader): WAL gives it a snapshot without any lock, and
+        # query_only makes a write in it an error instead of a wait for the writer. The
+        # pragma is per connection: switched only when this pooled connection's role changes.
+        reader = bool(conn.get_execution_options().get(READ_ONLY))
+        info = conn.connection.info
+        if info.get("query_only", False) != reader:
+            conn.exec_driver_sql(f"PRAGMA query_only={'ON' if reader else 'OFF'}")
+            info["query_only"] = reader
+        conn.exec_driver_sql("BEGIN" if reader else "BEGIN IMMEDIATE")
 
 
 def is_sqlite(engine: Engine) -> bool:
