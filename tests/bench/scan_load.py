@@ -31,7 +31,7 @@ import socketio
 
 from app.domain.signing import signed_headers
 from tests.bench._common import LiveServer, deep_stock_warehouse
-from tests.bench.oms_intake import sku_codes
+from tests.bench.oms_intake import process_cpu_s, sku_codes
 from tests.support.warehouse import allocation_doc
 
 SECRET = "bench-secret-0123456789abcdef"
@@ -213,7 +213,13 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 assert task, "no task for a handheld"
                 handhelds.append(Handheld(sio, task))
             print(f"{len(handhelds)} handhelds signed in with a task each", flush=True)
+            cpu = (process_cpu_s(server.proc.pid), time.process_time())
             load = await open_loop(handhelds, args.rate, args.seconds, pick_scan)
+            # CPU per scan of the server and of these simulated handhelds (same two cores).
+            load["server_cpu_ms"] = round(
+                (process_cpu_s(server.proc.pid) - cpu[0]) * 1000 / load["scans"], 2
+            )
+            load["client_cpu_ms"] = round((time.process_time() - cpu[1]) * 1000 / load["scans"], 2)
             print(f"open loop: {load}", flush=True)
             full = await saturate(
                 handhelds[: args.saturation_clients],
