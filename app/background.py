@@ -95,7 +95,10 @@ def _dashboard_loop(app: Flask, tick_s: float = 1.0) -> None:
         last = time.monotonic()
         try:
             snap = dashboard.snapshot(
-                c.uow, clock=c.clock, config=load_wave_config(Path(c.settings.config_dir))
+                c.uow,
+                clock=c.clock,
+                config=load_wave_config(Path(c.settings.config_dir)),
+                pause=lambda: socketio.sleep(0),
             )
             socketio.emit("dashboard", snap, namespace="/supervisor", to=ROOM)
         except Exception:

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -64,7 +64,12 @@ def snapshot(
     config: WaveConfig | None = None,
     *,
     scratch: bool = False,
+    pause: Callable[[], None] | None = None,
 ) -> dict[str, Any]:
+    """The supervisors' dashboard. `pause`, if given, is called between its parts: the
+    server's push loop passes a cooperative yield, so that a snapshot (tens of
+    milliseconds on a busy floor) never holds up the handhelds' scans for all of that."""
+    rest = pause or (lambda: None)
     cfg = config or default_config()
     now = clock()
     day_start = (
@@ -78,6 +83,7 @@ def snapshot(
             fig = _scratch_figures(s, now, day_start, cfg)
         else:
             fig = _live(uow).figures(s, now, day_start, cfg)
+        rest()
         by_status = dict(
             s.execute(
                 select(Allocation.status, func.count(Allocation.id))
@@ -127,12 +133,17 @@ def snapshot(
             "scans": {k: int(v) for k, v in fig.scans.items() if v},
             "rejected_scans": int(fig.rejected),
             "inbound_rejects": int(s.scalar(select(func.count(InboundReject.id))) or 0),
-            "pickers": _pickers(s, fig),
-            "stations": _stations(s, now, fig),
-            "exceptions": _exceptions(s, day_start, fig),
-            "at_risk": _at_risk(s, now, cfg, fig.measured),
-            "throughput": _throughput(s, now, day_start, fig),
         }
+        rest()
+        data["pickers"] = _pickers(s, fig)
+        data["stations"] = _stations(s, now, fig)
+        rest()
+        data["exceptions"] = _exceptions(s, day_start, fig)
+        rest()
+        data["at_risk"] = _at_risk(s, now, cfg, fig.measured)
+        rest()
+        data["throughput"] = _throughput(s, now, day_start, fig)
+    rest()
     data["outbox"] = backlog(uow)
     data["exceptions"]["dead_letters"] = data["outbox"]["dead"]
     return data
