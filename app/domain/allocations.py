@@ -20,6 +20,9 @@ class AllocationStatus(str, Enum):
     CANCELLED = "cancelled"
 
 
+# Statuses that stop every action on an order's pick tasks, with the reason (a hold, a cancel).
+STOPPED = frozenset({AllocationStatus.HELD.value, AllocationStatus.CANCELLED.value})
+
 # Statuses in which a higher version may still replace the allocation.
 REPLACEABLE = {
     AllocationStatus.ACCEPTED,

@@ -21,15 +21,13 @@ from sqlalchemy.orm.util import identity_key
 from app.adapters.db import pick_rows as rows
 from app.adapters.db.models import Allocation, AllocationLine, PickTask, Reservation, Stock
 from app.adapters.db.prepared import Cursor
-from app.domain.allocations import AllocationStatus
+from app.domain.allocations import STOPPED
 from app.domain.picking import ScanContext, ScanOutcome, step
 from app.domain.replenishment import Trigger
 from app.domain.scanning import ParsedScan, ScanKind
 from app.services import replenishment
 from app.services.pick_context import cached_context, state_of, view
 from app.services.replies import ScanReply
-
-STOPPED = {AllocationStatus.HELD.value, AllocationStatus.CANCELLED.value}
 
 
 @dataclasses.dataclass(frozen=True)

@@ -31,7 +31,7 @@ from app.adapters.db.models import (
 from app.adapters.db.models_pick import PickUnit
 from app.adapters.db.models_waves import PickBatchTask
 from app.adapters.db.uow import SessionFactory
-from app.domain.allocations import AllocationStatus
+from app.domain.allocations import STOPPED, AllocationStatus
 from app.domain.picking import PickState, ScanContext, ScanOutcome, Step, enter_quantity, step
 from app.domain.routing import Geometry
 from app.domain.scanning import ParsedScan, ScanKind, parse_scan
@@ -45,7 +45,6 @@ from app.services.replies import ScanReply, log_scan, replay
 from app.services.wave_ops import claim_next_task
 from app.services.waves import default_config
 
-STOPPED = {AllocationStatus.HELD.value, AllocationStatus.CANCELLED.value}
 RECONCILE_MAX = 100
 
 

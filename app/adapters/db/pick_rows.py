@@ -25,6 +25,7 @@ from app.adapters.db.models import (
 from app.adapters.db.models_pick import PickUnit
 from app.adapters.db.models_stock import ReplenishmentRule
 from app.adapters.db.prepared import Cursor, Insert, Prepared
+from app.adapters.db.repositories import MOVE_STOCK
 from app.services.pick_context import TaskRow
 
 _T = cast(Table, PickTask.__table__)
@@ -74,16 +75,7 @@ _CONFIRM_LOCATION = Prepared(
     update(_T).where(_T.c.id == bindparam("tid")).values(location_confirmed=True)
 )
 # repositories.move_stock_row's conditional update: never below zero, never over-allocated.
-_MOVE = Prepared(
-    update(_S)
-    .where(
-        _S.c.id == bindparam("sid"),
-        _S.c.on_hand + bindparam("dh") >= 0,
-        _S.c.allocated + bindparam("da") >= 0,
-        _S.c.allocated + bindparam("da") <= _S.c.on_hand + bindparam("dh"),
-    )
-    .values(on_hand=_S.c.on_hand + bindparam("dh"), allocated=_S.c.allocated + bindparam("da"))
-)
+_MOVE = Prepared(MOVE_STOCK)
 _LEDGER = Insert(_M)
 # replenishment.after_pick's question: a face with a min/max, at or below its min?
 _FACE = Prepared(
