@@ -5,15 +5,11 @@ queue, and the outbox sender and pull poller elect one leader among them."""
 
 from __future__ import annotations
 
-import gc
-
 from app import create_app
 from app.background import start_background
 from app.settings import load_settings
+from app.web.serving import freeze_startup_objects
 
 application = create_app(load_settings(async_mode="gevent"))
 start_background(application)
-# As `dockhand serve` does (app/cli.py, _freeze_startup_objects): start-up objects out of
-# the collector's sight, so its full collections stay short.
-gc.collect()
-gc.freeze()
+freeze_startup_objects()
