@@ -17,7 +17,6 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import ColumnElement, Integer, cast, extract, func, literal_column, or_, select
 from sqlalchemy.orm import Session
@@ -43,6 +42,7 @@ from app.domain.rates import PersonRate, RollingWindow, floor_rate, pace, people
 from app.domain.text import N_
 from app.services.clock import Clock, system_clock
 from app.services.outbox import backlog
+from app.services.per_owner import PerOwner
 from app.services.waves import default_config, measured_rates, wave_summary
 
 RATE_WINDOW = timedelta(hours=1)
@@ -614,25 +614,12 @@ class _Live:
 
 
 # One memory per database (its unit-of-work factory): tests and tools open several.
-_lives: WeakKeyDictionary[SessionFactory, _Live] = WeakKeyDictionary()
-_lives_lock = threading.Lock()
-
-
-def _live(uow: SessionFactory) -> _Live:
-    with _lives_lock:
-        found = _lives.get(uow)
-        if found is None:
-            found = _lives[uow] = _Live()
-        return found
+_live: PerOwner[SessionFactory, _Live] = PerOwner(lambda _uow: _Live())
 
 
 def forget(uow: SessionFactory | None = None) -> None:
     """Drop what this process remembers: the next snapshot reads the windows again."""
-    with _lives_lock:
-        if uow is None:
-            _lives.clear()
-        else:
-            _lives.pop(uow, None)
+    _live.forget(uow)
 
 
 # ------------------------------------------------------------------------ the sections

@@ -13,7 +13,6 @@ import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
-from weakref import WeakKeyDictionary
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
@@ -35,6 +34,7 @@ from app.services import practice
 from app.services.auth import audit
 from app.services.clock import Clock
 from app.services.errors import NotFound
+from app.services.per_owner import PerOwner
 
 EXPERIENCED_TTL_S = 300.0
 # A new picker's count is read again after anything that may have finished a task (a tote
@@ -76,20 +76,13 @@ class _Memory:
 
 
 # One memory per database (its unit-of-work factory): tests and tools open several.
-_memories: WeakKeyDictionary[SessionFactory, _Memory] = WeakKeyDictionary()
-
-
-def _memory(uow: SessionFactory) -> _Memory:
-    found = _memories.get(uow)
-    if found is None:
-        found = _memories[uow] = _Memory()
-    return found
+_memory: PerOwner[SessionFactory, _Memory] = PerOwner(lambda _uow: _Memory())
 
 
 def forget(uow: SessionFactory | None = None, badge: str | None = None) -> None:
     """Drop what this process remembers (a supervisor changed a mark; tests)."""
     if uow is None:
-        _memories.clear()
+        _memory.forget()
         return
     memory = _memory(uow)
     for key in [k for k in memory.experienced if badge is None or k[0] == badge]:
@@ -205,14 +198,15 @@ def with_pick_hints(
     waves = [w for t in tasks if isinstance(w := t.get("wave_id"), int)]
     known = all(w in memory.practice_waves for w in waves)
     unchanged = not ack.get("ok") or ack.get("result") in _COUNT_UNCHANGED
-    new = memory.still_new(picker, StationKind.PICK, rules.pick_tasks) if unchanged else None
-    if known and memory.is_experienced(picker, StationKind.PICK, rules.pick_tasks):
-        # the common case: no database round trip at all
+    if memory.is_experienced(picker, StationKind.PICK, rules.pick_tasks):
+        remembered: Experience | None = Experience(StationKind.PICK, 1, 1)
+    elif unchanged:  # a new picker's scan within a task
+        remembered = memory.still_new(picker, StationKind.PICK, rules.pick_tasks)
+    else:
+        remembered = None
+    if known and remembered is not None:  # the common case: no database round trip at all
         flags = {w: memory.practice_waves[w] for w in waves}
-        exp = Experience(StationKind.PICK, 1, 1)
-    elif known and new is not None:  # a new picker's scan within a task
-        flags = {w: memory.practice_waves[w] for w in waves}
-        exp = new
+        exp = remembered
     else:
         with uow.reader() as tx:
             flags = _practice_flags(tx.session, memory, waves)

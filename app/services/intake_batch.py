@@ -20,7 +20,6 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from weakref import WeakKeyDictionary
 
 from sqlalchemy.orm import Session
 
@@ -28,6 +27,7 @@ from app.adapters.db.group_commit import GroupCommitter
 from app.adapters.oms.schemas import AllocationIn
 from app.services import intake
 from app.services.intake import IntakeResult
+from app.services.per_owner import PerOwner
 
 
 @dataclass
@@ -127,13 +127,5 @@ class IntakeBatcher:
             it.settled.set()
 
 
-_BATCHERS: WeakKeyDictionary[GroupCommitter, IntakeBatcher] = WeakKeyDictionary()
-_BATCHERS_LOCK = threading.Lock()
-
-
-def batcher_for(writer: GroupCommitter) -> IntakeBatcher:
-    with _BATCHERS_LOCK:
-        got = _BATCHERS.get(writer)
-        if got is None:
-            got = _BATCHERS[writer] = IntakeBatcher(writer)
-        return got
+# The batcher of each group-commit writer (one per database).
+batcher_for: PerOwner[GroupCommitter, IntakeBatcher] = PerOwner(IntakeBatcher)

@@ -9,7 +9,6 @@ common scan (app/services/pick_fast.py), so both answer with the same task view.
 from __future__ import annotations
 
 import time
-import weakref
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import date
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 from app.adapters.db import repositories as repo
 from app.adapters.db.models import Allocation, AllocationLine, PickTask, Stock, Wave
 from app.domain.picking import PickState
+from app.services.per_owner import PerOwner
 
 
 @dataclass(frozen=True)
@@ -97,23 +97,19 @@ _CONTEXT_TTL_S = 60.0
 _CONTEXT_MAX = 20_000
 _ContextKey = tuple[int, int, int, int, int | None, int, int]
 # One cache per database (an engine), so that two databases in one process never mix.
-_contexts: weakref.WeakKeyDictionary[Any, OrderedDict[_ContextKey, tuple[float, TaskContext]]] = (
-    weakref.WeakKeyDictionary()
+_contexts: PerOwner[Any, OrderedDict[_ContextKey, tuple[float, TaskContext]]] = PerOwner(
+    lambda _engine: OrderedDict()
 )
 
 
 def forget() -> None:
     """Drop every task context this process holds (tests; a restart does the same)."""
-    _contexts.clear()
+    _contexts.forget()
 
 
 def _cache(s: Session) -> OrderedDict[_ContextKey, tuple[float, TaskContext]]:
     bind = s.get_bind()
-    engine = getattr(bind, "engine", bind)
-    cache = _contexts.get(engine)
-    if cache is None:
-        cache = _contexts[engine] = OrderedDict()
-    return cache
+    return _contexts(getattr(bind, "engine", bind))
 
 
 def cached_context(s: Session, row: TaskRow) -> TaskContext | None:
