@@ -3,7 +3,8 @@ commit. On SQLite with synchronous=FULL a commit is an fsync (about 5 ms here); 
 between everyone who arrived meanwhile is what makes durable writes fast.
 
 Each job runs in its own savepoint, so one caller's failure rolls back only its own work.
-The threading primitives become cooperative under gevent's monkey-patching.
+The threading primitives become cooperative under gevent's monkey-patching; the writer is
+then a greenlet, and it lets the event loop run dry before it takes a batch (`_settler`).
 """
 
 from __future__ import annotations
@@ -33,6 +34,38 @@ def is_transient(exc: BaseException) -> bool:
 
 
 Job = Callable[[Session, datetime], T]
+
+# Under gevent, how long the writer waits at most for the loop to run dry before a batch.
+SETTLE_MAX_S = 0.002
+
+
+def _no_wait() -> None:
+    return None
+
+
+def _settler() -> Callable[[], None]:
+    """What the writer does between taking a batch's first job and the rest.
+
+    A real thread needs nothing: callers queue up while it commits. Under gevent the writer
+    is a greenlet, and while it runs jobs and commits no other greenlet runs, so nobody can
+    have queued anything meanwhile: every batch was one job, one commit per scan (measured:
+    batches of 1 at 400 scans a second, the writer busy 60-70 % of the time). It first waits
+    until the event loop has nothing else to do (every scan already read off a socket has
+    reached the queue), at most SETTLE_MAX_S, which under saturation is spent serving them.
+    """
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return _no_wait
+    if not monkey.is_module_patched("threading"):
+        return _no_wait
+    import gevent
+
+    def settle() -> None:
+        with gevent.Timeout(SETTLE_MAX_S, False):
+            gevent.idle()
+
+    return settle
 
 
 FastJob = Callable[[Session, datetime], T | None]
@@ -85,8 +118,10 @@ class GroupCommitter:
                 self._writer.start()
 
     def _loop(self) -> None:
+        settle = _settler()
         while True:
             batch = [self._queue.get()]
+            settle()
             while len(batch) < self._max_batch:
                 try:
                     batch.append(self._queue.get_nowait())
