@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, Request, Response, jsonify, request
 from flask.sessions import NullSession, SecureCookieSession, SecureCookieSessionInterface
@@ -50,6 +50,9 @@ _HEADER_KEYS = {name.lower() for name in HEADERS}
 API_PREFIX = "/api/"  # app/web/api.py's blueprint lives under /api/v1
 
 
+_SOCKETIO_SESSION = "saved_session"  # flask_socketio.SocketIO._handle_event's environ key
+
+
 class ApiAwareSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, except that OMS API requests get none: nothing under
     /api/ reads or writes it, and opening it (parsing cookies, building the signing
@@ -68,6 +71,13 @@ class ApiAwareSessionInterface(SecureCookieSessionInterface):
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         if request.path.startswith(API_PREFIX):
             return NullSession()  # is_null_session: never saved, no Set-Cookie
+        # A Socket.IO event after the first: Flask-SocketIO swaps in the session it saved
+        # for this connection (a copy of the cookie's, made at the first event) as soon as
+        # the context is pushed, so decoding and verifying the cookie again (a thirtieth of
+        # a pick scan) would be thrown away.
+        saved = request.environ.get(_SOCKETIO_SESSION)
+        if saved is not None:
+            return cast(SecureCookieSession, saved)
         return super().open_session(app, request)
 
 

@@ -49,7 +49,13 @@ def deep_stock_warehouse(url: str, units_per_bin: int = 100_000, skus: int = 200
 
 
 class LiveServer:
-    def __init__(self, url: str, secret: str, extra_env: dict[str, str] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        secret: str,
+        extra_env: dict[str, str] | None = None,
+        workers: int = 1,
+    ) -> None:
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         env = {k: v for k, v in os.environ.items() if not k.startswith("DOCKHAND_")}
@@ -57,7 +63,10 @@ class LiveServer:
             {"DOCKHAND_DATABASE_URL": url, "DOCKHAND_OMS_SECRET": secret, **(extra_env or {})}
         )
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)],
+            [
+                *(sys.executable, "-m", "app.cli", "serve", "--port", str(self.port)),
+                *(("--workers", str(workers)) if workers > 1 else ()),
+            ],
             env=env,
             cwd=ROOT,
             stdout=subprocess.DEVNULL,
