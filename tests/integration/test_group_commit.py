@@ -183,9 +183,10 @@ def test_a_reader_neither_waits_for_the_writer_nor_writes(uow: SessionFactory) -
 
 
 def test_under_gevent_scans_arriving_together_share_a_commit(uow: SessionFactory) -> None:
-    """`dockhand serve` runs the writer as a greenlet: while it commits nobody else runs.
-    It used to take each batch's first job and find nothing else queued, one commit per
-    scan at any load (300 jobs, 300 commits); it now lets the loop run dry first."""
+    """`dockhand serve` runs the writer as a greenlet: while it runs a job and commits,
+    nobody else runs. On SQLite (where nothing in a job waits on a socket) it used to take
+    each batch's first job and find nothing else queued: 300 jobs, 300 commits, however
+    busy. It now lets the event loop run dry first (seen: 6-7 group transactions here)."""
     root = Path(__file__).resolve().parents[2]
     url = uow.engine.url.render_as_string(hide_password=False)
     done = subprocess.run(
@@ -200,4 +201,4 @@ def test_under_gevent_scans_arriving_together_share_a_commit(uow: SessionFactory
     counts = json.loads(done.stdout.strip().splitlines()[-1])
     assert counts["jobs"] == 300
     assert len(_logged(uow)) == 300  # every answered caller's row is there
-    assert counts["batches"] <= 100, counts  # seen: 20-40 group transactions
+    assert counts["batches"] <= 60, counts

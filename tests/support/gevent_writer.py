@@ -32,9 +32,16 @@ INSERT = text(
 )
 
 
+def busy(seconds: float) -> None:
+    t = time.perf_counter()
+    while time.perf_counter() - t < seconds:
+        pass
+
+
 def log(cid: str) -> Callable[[Session, datetime], str]:
     def job(s: Session, now: datetime) -> str:
         s.execute(INSERT, {"c": cid, "at": now})
+        busy(0.002)  # a scan's work in the writer: longer than the time between arrivals
         return cid
 
     return job
@@ -42,9 +49,7 @@ def log(cid: str) -> Callable[[Session, datetime], str]:
 
 def caller(i: int, start: float) -> None:
     gevent.sleep(max(0.0, start + i / RATE - time.perf_counter()))
-    t = time.perf_counter()
-    while time.perf_counter() - t < 0.0003:  # reading the request: a little CPU
-        pass
+    busy(0.0003)  # reading the request: a little CPU
     assert writer.run(log(f"g{i}")) == f"g{i}"
 
 
