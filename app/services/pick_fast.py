@@ -78,22 +78,15 @@ def _scan(
     if ctx is None or ctx.serial_required:
         return None
     result = step(state_of(ctx, task, found.tote), parsed, ScanContext(now.date()))
+    confirm: int | None = None
+    unit: dict[str, Any] | None = None
     if result.outcome is ScanOutcome.LOCATION_OK:
         if not task.location_confirmed:
-            rows.confirm_location(cur, task.id)
+            confirm = task.id
             task = dataclasses.replace(task, location_confirmed=True)
     elif result.outcome is ScanOutcome.ITEM_OK:
         units = result.units_picked
-        if not rows.take_from_bin(
-            cur,
-            ctx.stock_id,
-            ctx.sku_id,
-            ctx.location_id,
-            units,
-            found.allocation_id,
-            who.picker,
-            now,
-        ):
+        if not rows.take_from_bin(cur, ctx.stock_id, units):
             return None  # the ORM path says why, with the bin's name
         unit = {
             "pick_task_id": task.id,
@@ -107,28 +100,44 @@ def _scan(
             "client_scan_id": who.client_scan_id,
             "at": now,
         }
-        rows.record_units(cur, found, units, unit, now)
         task = dataclasses.replace(task, picked_qty=task.picked_qty + units)
     elif result.outcome.accepted:  # not reached: tote scans never come here
         raise AssertionError(result.outcome)
     reply = ScanReply(result.outcome.accepted, result.outcome.value, result.message)
     reply.data["task"] = view(ctx, task, found.tote)
-    rows.log_scan(
-        cur,
-        {
-            "client_scan_id": who.client_scan_id or None,
-            "station": "pick",
-            "device": who.device,
-            "actor": who.picker,
-            "raw": who.raw[:400],
-            "parsed": logged,
-            "result": reply.result,
-            "detail": reply.message[:400],
-            "allocation_pk": task.allocation_pk,
-            "task_id": task.id,
-            "at": now,
-        },
-    )
+    # The rest are writes whose results nobody reads: one round trip on PostgreSQL.
+    with cur.batched():
+        if confirm is not None:
+            rows.confirm_location(cur, confirm)
+        if unit is not None:
+            units = unit["qty"]
+            rows.ledger_pick(
+                cur,
+                ctx.stock_id,
+                ctx.sku_id,
+                ctx.location_id,
+                units,
+                found.allocation_id,
+                who.picker,
+                now,
+            )
+            rows.record_units(cur, found, units, unit, now)
+        rows.log_scan(
+            cur,
+            {
+                "client_scan_id": who.client_scan_id or None,
+                "station": "pick",
+                "device": who.device,
+                "actor": who.picker,
+                "raw": who.raw[:400],
+                "parsed": logged,
+                "result": reply.result,
+                "detail": reply.message[:400],
+                "allocation_pk": task.allocation_pk,
+                "task_id": task.id,
+                "at": now,
+            },
+        )
     _forget_loaded(s, found, ctx.stock_id)
     if result.outcome is ScanOutcome.ITEM_OK and rows.face_at_or_below_min(
         cur, ctx.location_id, ctx.sku_id

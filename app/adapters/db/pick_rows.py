@@ -143,7 +143,13 @@ def confirm_location(cur: Cursor, task_id: int) -> None:
     cur.execute(_CONFIRM_LOCATION, {"tid": task_id})
 
 
-def take_from_bin(
+def take_from_bin(cur: Cursor, stock_id: int, units: int) -> bool:
+    """Units leave the bin and its allocation (a pick), if the bin holds them: the
+    conditional update. False, and nothing written, if it does not."""
+    return bool(cur.execute(_MOVE, {"sid": stock_id, "dh": -units, "da": -units}).rowcount == 1)
+
+
+def ledger_pick(
     cur: Cursor,
     stock_id: int,
     sku_id: int,
@@ -152,11 +158,8 @@ def take_from_bin(
     reference: str,
     actor: str,
     now: datetime,
-) -> bool:
-    """Units leave the bin and its allocation (a pick): the conditional update and its
-    ledger row. False, and nothing written, if the bin does not hold them."""
-    if cur.execute(_MOVE, {"sid": stock_id, "dh": -units, "da": -units}).rowcount != 1:
-        return False
+) -> None:
+    """The ledger row of take_from_bin's move."""
     cur.executemany(
         _LEDGER,
         [
@@ -173,7 +176,6 @@ def take_from_bin(
             }
         ],
     )
-    return True
 
 
 def face_at_or_below_min(cur: Cursor, location_id: int, sku_id: int) -> bool:
