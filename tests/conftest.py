@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
-from tests.support.warehouse import make_app, prepare_database
+from tests.support.warehouse import fresh_postgres_db, make_app, prepare_database
 
 # One seeded SQLite file per session, copied per test: seeding takes a second, a copy a few ms.
 _TEMPLATE: dict[str, Path] = {}
@@ -28,3 +28,16 @@ def app(sqlite_url: str) -> Iterator[Flask]:
     application = make_app(sqlite_url)
     yield application
     application.extensions["dockhand"].uow.engine.dispose()
+
+
+@pytest.fixture
+def postgres_app() -> Iterator[Flask]:
+    """The same seeded warehouse on a fresh database of the test PostgreSQL (skips with the
+    reason when there is none; CI has one)."""
+    with fresh_postgres_db() as url:
+        prepare_database(url)
+        application = make_app(url)
+        try:
+            yield application
+        finally:
+            application.extensions["dockhand"].uow.engine.dispose()

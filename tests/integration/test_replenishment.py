@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -39,9 +38,6 @@ from tests.support.stock import (
 )
 from tests.support.warehouse import (
     allocation_doc,
-    fresh_postgres_db,
-    make_app,
-    prepare_database,
     signed_post,
     socket_client,
     uow_of,
@@ -49,15 +45,6 @@ from tests.support.warehouse import (
 from tests.test_support import floor_totals, release
 
 SKU = "MUG-BLK-S"
-
-
-@pytest.fixture
-def postgres_app() -> Iterator[Flask]:
-    with fresh_postgres_db() as url:
-        prepare_database(url)
-        application = make_app(url)
-        yield application
-        application.extensions["dockhand"].uow.engine.dispose()
 
 
 def pick_emit(client: Any, event: str, **payload: Any) -> dict[str, Any]:

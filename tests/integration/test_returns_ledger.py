@@ -4,8 +4,6 @@ quarantined or held units are on hand but never available."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from flask import Flask
 
@@ -21,7 +19,7 @@ from tests.support.returns_floor import (
     shipped_order,
     station,
 )
-from tests.support.warehouse import fresh_postgres_db, make_app, prepare_database, signed_get
+from tests.support.warehouse import signed_get
 from tests.test_support import floor_totals
 
 
@@ -103,17 +101,6 @@ def check_ledger(app: Flask) -> None:
 
 def test_ledger_matches_stock_after_every_kind_of_return_on_sqlite(app: Flask) -> None:
     check_ledger(app)
-
-
-@pytest.fixture
-def postgres_app() -> Iterator[Flask]:
-    with fresh_postgres_db() as url:
-        prepare_database(url)
-        application = make_app(url)
-        try:
-            yield application
-        finally:
-            application.extensions["dockhand"].uow.engine.dispose()
 
 
 @pytest.mark.postgres

@@ -5,7 +5,6 @@ covers the line, and the order going on with what was picked."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -26,9 +25,6 @@ from app.adapters.db.models_pick import CountTask, PickShort
 from app.adapters.db.models_waves import PickBatchTask
 from tests.support.warehouse import (
     allocation_doc,
-    fresh_postgres_db,
-    make_app,
-    prepare_database,
     signed_get,
     signed_post,
     socket_client,
@@ -283,15 +279,6 @@ def test_a_short_on_a_held_order_is_refused_with_the_reason(app: Flask) -> None:
     ack = emit(picker, "short", task_id=task["task_id"], reason="empty")
     assert not ack["ok"] and ack["result"] == "on_hold"
     assert "fraud review" in ack["message"]
-
-
-@pytest.fixture
-def postgres_app() -> Iterator[Flask]:
-    with fresh_postgres_db() as url:
-        prepare_database(url)
-        application = make_app(url)
-        yield application
-        application.extensions["dockhand"].uow.engine.dispose()
 
 
 @pytest.mark.postgres

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -15,21 +14,9 @@ from app.services.clock import system_clock
 from app.services.stock_alerts import AlertWatch
 from tests.support.warehouse import (
     allocation_doc,
-    fresh_postgres_db,
-    make_app,
-    prepare_database,
     signed_post,
     uow_of,
 )
-
-
-@pytest.fixture
-def postgres_app() -> Iterator[Flask]:
-    with fresh_postgres_db() as url:
-        prepare_database(url)
-        application = make_app(url)
-        yield application
-        application.extensions["dockhand"].uow.engine.dispose()
 
 
 def _sweep_in_thread(app: Flask, watch: AlertWatch) -> tuple[threading.Thread, list[Any]]:

@@ -5,7 +5,7 @@ compared before and after). The same stories run on SQLite and on the real Postg
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from typing import Any
 
@@ -29,9 +29,7 @@ from tests.support.stock import (
 )
 from tests.support.warehouse import (
     allocation_doc,
-    fresh_postgres_db,
     make_app,
-    prepare_database,
     signed_post,
     socket_client,
     uow_of,
@@ -41,15 +39,6 @@ from tests.test_support import floor_totals
 SKU = "TSHIRT-BLK-S"
 OTHER = "HOODIE-BLK-S"
 LATER = date.today() + timedelta(days=400)
-
-
-@pytest.fixture
-def postgres_app() -> Iterator[Flask]:
-    with fresh_postgres_db() as url:
-        prepare_database(url)
-        application = make_app(url)
-        yield application
-        application.extensions["dockhand"].uow.engine.dispose()
 
 
 def scans_logged(app: Flask) -> list[tuple[str, str]]:
