@@ -5,7 +5,6 @@ LOCKED): through the pick station's `next_task` over Socket.IO, and through cart
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 
 import pytest
 from flask import Flask
@@ -16,9 +15,6 @@ from app.services import wave_ops
 from app.services.clock import system_clock
 from tests.support.warehouse import (
     allocation_doc,
-    fresh_postgres_db,
-    make_app,
-    prepare_database,
     signed_post,
     socket_client,
     uow_of,
@@ -28,20 +24,11 @@ PICKERS = 6
 SKUS = ["TSHIRT-BLK-S", "MUG-BLK-S", "CAP-BLK-S", "SOCKS-BLK-S", "LAMP-BLK-S", "CANDLE-BLK-S"]
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def floor(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[Flask]:
-    if request.param == "sqlite":
-        app = make_app(sqlite_url)
-        yield app
-        app.extensions["dockhand"].uow.engine.dispose()
-        return
-    with fresh_postgres_db() as url:
-        prepare_database(url)
-        app = make_app(url)
-        try:
-            yield app
-        finally:
-            app.extensions["dockhand"].uow.engine.dispose()
+@pytest.fixture(params=["app", "postgres_app"])
+def floor(request: pytest.FixtureRequest) -> Flask:
+    """The seeded warehouse on SQLite, then on PostgreSQL (tests/conftest.py)."""
+    app: Flask = request.getfixturevalue(request.param)
+    return app
 
 
 def release_orders(app: Flask, n: int, strategy: str) -> None:
