@@ -11,16 +11,17 @@ import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
 from app.adapters.db.engine import make_engine
 from app.adapters.db.group_commit import GroupCommitter
 from app.adapters.db.migrate import upgrade
 from app.adapters.db.models import ScanLog
+from app.adapters.db.prepared import Cursor, Insert
 from app.adapters.db.uow import SessionFactory
 from tests.support.warehouse import fresh_postgres_db
 
@@ -148,6 +149,43 @@ def test_a_fast_attempt_answers_or_leaves_nothing_and_a_failing_one_falls_back(
     assert "fast path failed" in caplog.text
     with uow() as tx:
         assert tx.session.scalar(select(func.count(ScanLog.id))) == 4
+
+
+def test_batched_writes_that_fail_roll_back_and_the_full_path_answers(
+    uow: SessionFactory, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The fast pick path's last writes go in one batch (PostgreSQL: psycopg's pipeline,
+    whose error surfaces only when the block ends). A failure there (here a duplicate key,
+    as a replay racing another worker would meet) must roll the attempt back, earlier
+    writes of the attempt included, and leave the connection fit for the full path."""
+    writer = GroupCommitter(uow, lambda: NOW)
+    writer.run(lambda s, now: _log(s, "taken"))
+    log_row = Insert(cast(Table, ScanLog.__table__))
+
+    def row(cid: str) -> dict[str, Any]:
+        return {
+            "client_scan_id": cid,
+            "station": "pick",
+            "raw": cid,
+            "result": "item_ok",
+            "at": NOW,
+        }
+
+    def fast_batch_fails(s: Session, now: datetime) -> str:
+        cur = Cursor(s)
+        try:
+            cur.executemany(log_row, [row("attempt")])  # before the batch: rolled back too
+            with cur.batched():
+                cur.executemany(log_row, [row("batched")])
+                cur.executemany(log_row, [row("taken")])  # the unique client_scan_id
+            return "fast"
+        finally:
+            cur.close()
+
+    answer = writer.run(lambda s, now: _log(s, "full"), fast=fast_batch_fails)
+    assert answer == "full"
+    assert "fast path failed" in caplog.text
+    assert _logged(uow) == ["full", "taken"]
 
 
 def test_a_reader_neither_waits_for_the_writer_nor_writes(uow: SessionFactory) -> None:
