@@ -52,18 +52,12 @@ def _decoder() -> Callable[[bytes], list[Any]] | None:
 
 
 def _off_the_loop(fn: Callable[[bytes], list[Any]], data: bytes) -> list[Any]:
-    """Decoding is CPU work: under gevent run it on the hub's thread pool so the other
-    handhelds' scans keep flowing (OpenCV releases the GIL for most of it)."""
-    try:
-        from gevent import monkey
+    """Decoding is CPU work: under gevent it runs on the hub's thread pool so the other
+    handhelds' scans keep flowing (OpenCV releases the GIL for most of it). Imported here:
+    the cameras module needs OpenCV, which a server without the decoder may lack."""
+    from app.adapters.cameras import run_blocking
 
-        if monkey.is_module_patched("socket"):
-            import gevent
-
-            return list(gevent.get_hub().threadpool.apply(fn, (data,)))
-    except ImportError:
-        pass
-    return list(fn(data))
+    return list(run_blocking(fn, data))
 
 
 class PickNamespace(FirstShiftEvents, StationNamespace):
