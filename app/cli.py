@@ -336,9 +336,9 @@ def _serve(host: str | None, port: int | None) -> int:
     app = create_app(settings)
     start_background(app)
     print(f"Dockhand serving on http://{settings.host}:{settings.port}/", flush=True)
-    from app.web.serving import freeze_startup_objects, serve
+    from app.web.serving import serve, tune_garbage_collector
 
-    freeze_startup_objects()
+    tune_garbage_collector()
     serve(app, settings.host, settings.port)
     return 0
 

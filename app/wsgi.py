@@ -8,8 +8,8 @@ from __future__ import annotations
 from app import create_app
 from app.background import start_background
 from app.settings import load_settings
-from app.web.serving import freeze_startup_objects
+from app.web.serving import tune_garbage_collector
 
 application = create_app(load_settings(async_mode="gevent"))
 start_background(application)
-freeze_startup_objects()
+tune_garbage_collector()

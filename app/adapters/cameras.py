@@ -26,10 +26,9 @@ import logging
 import time
 import tomllib
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
 import cv2
 import numpy as np
@@ -39,7 +38,6 @@ log = logging.getLogger(__name__)
 
 Frame = NDArray[np.uint8]
 KINDS = ("device", "url", "snapshot_url", "file")
-_T = TypeVar("_T")
 
 
 class CameraError(RuntimeError):
@@ -136,22 +134,6 @@ def _original(module: str, name: str) -> Any:
         import importlib
 
         return getattr(importlib.import_module(module), name)
-
-
-def run_blocking(fn: Callable[..., _T], *args: Any) -> _T:
-    """Run CPU or device work off the gevent loop (on its native thread pool), so the other
-    stations' events keep flowing; a plain call when gevent is not patched in."""
-    try:
-        from gevent import monkey
-
-        if monkey.is_module_patched("socket"):
-            import gevent
-
-            result: _T = gevent.get_hub().threadpool.apply(fn, args)
-            return result
-    except ImportError:  # pragma: no cover
-        pass
-    return fn(*args)
 
 
 def encode_jpeg(frame: Frame, quality: int = 85) -> bytes:

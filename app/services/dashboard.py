@@ -82,7 +82,7 @@ def snapshot(
         if scratch:
             fig = _scratch_figures(s, now, day_start, cfg)
         else:
-            fig = _live(uow).figures(s, now, day_start, cfg)
+            fig = _live(uow).figures(s, now, day_start, cfg, pause=rest)
         rest()
         by_status = dict(
             s.execute(
@@ -136,6 +136,7 @@ def snapshot(
         }
         rest()
         data["pickers"] = _pickers(s, fig)
+        rest()
         data["stations"] = _stations(s, now, fig)
         rest()
         data["exceptions"] = _exceptions(s, day_start, fig)
@@ -587,10 +588,18 @@ class _Live:
         self.picks = _Picks()
         self.scans = _Scans()
 
-    def figures(self, s: Session, now: datetime, day_start: datetime, cfg: WaveConfig) -> _Figures:
+    def figures(
+        self,
+        s: Session,
+        now: datetime,
+        day_start: datetime,
+        cfg: WaveConfig,
+        pause: Callable[[], None] = lambda: None,
+    ) -> _Figures:
         lengths = frozenset({RATE_WINDOW, cfg.measure_window})
         with self.lock:  # snapshots from several greenlets (or threads) take turns
             self.picks.update(s, now, day_start, lengths)
+            pause()
             self.scans.update(s, now, day_start, lengths)
             picks = self.picks.windows[RATE_WINDOW]
             measuring = self.picks.windows[cfg.measure_window].people()

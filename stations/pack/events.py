@@ -10,7 +10,8 @@ from typing import Any
 
 from flask import session
 
-from app.adapters.cameras import CameraError, encode_jpeg, run_blocking
+from app.adapters.cameras import CameraError, encode_jpeg
+from app.adapters.offload import run_blocking
 from app.domain.text import msg
 from app.services import pack_photos, packing, queues
 from app.services.errors import ServiceError

@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from app.adapters.offload import run_blocking
 from app.domain.text import msg
 from app.services import picking, practice, put_back, short_picks
 from app.services.errors import ServiceError
@@ -53,10 +54,7 @@ def _decoder() -> Callable[[bytes], list[Any]] | None:
 
 def _off_the_loop(fn: Callable[[bytes], list[Any]], data: bytes) -> list[Any]:
     """Decoding is CPU work: under gevent it runs on the hub's thread pool so the other
-    handhelds' scans keep flowing (OpenCV releases the GIL for most of it). Imported here:
-    the cameras module needs OpenCV, which a server without the decoder may lack."""
-    from app.adapters.cameras import run_blocking
-
+    handhelds' scans keep flowing (OpenCV releases the GIL for most of it)."""
     return list(run_blocking(fn, data))
 
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
 import json
 import random
 import statistics
@@ -111,6 +112,17 @@ async def release_everything(base: str) -> None:
     )["ok"]:
         pass
     await sup.disconnect()
+
+
+def gc_pauses(base: str) -> dict[int, tuple[float, float]]:
+    """The server's garbage collections so far (/metrics): generation -> (count, seconds)."""
+    out: dict[int, list[float]] = {}
+    for line in requests.get(base + "/metrics", timeout=30).text.splitlines():
+        for part, i in (("_count{", 0), ("_sum{", 1)):
+            if line.startswith("dockhand_gc_pause_seconds" + part):
+                generation = int(line.split('generation="')[1].split('"')[0])
+                out.setdefault(generation, [0.0, 0.0])[i] = float(line.split()[-1])
+    return {g: (v[0], v[1]) for g, v in out.items()}
 
 
 class Handheld:
@@ -242,13 +254,23 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 assert task, "no task for a handheld"
                 handhelds.append(Handheld(sio, task))
             print(f"{len(handhelds)} handhelds signed in with a task each", flush=True)
+            # These 200 simulated handhelds share one process: its own full collections
+            # (100-170 ms with all their sockets) would be timed as the server's latency.
+            gc.collect()
+            gc.freeze()
+            gc.set_threshold(700, 10, 1000)
             cpu = (tree_cpu_s(server.proc.pid), time.process_time())
+            gcs = gc_pauses(server.base)
             load = await open_loop(handhelds, args.rate, args.seconds, pick_scan)
             # CPU per scan of the server and of these simulated handhelds (same two cores).
             load["server_cpu_ms"] = round(
                 (tree_cpu_s(server.proc.pid) - cpu[0]) * 1000 / load["scans"], 2
             )
             load["client_cpu_ms"] = round((time.process_time() - cpu[1]) * 1000 / load["scans"], 2)
+            # The server's collections meanwhile (of one worker, with --workers).
+            after = gc_pauses(server.base)
+            load["server_full_gcs"] = int(after[2][0] - gcs[2][0])
+            load["server_gc_ms"] = round(sum(after[g][1] - gcs[g][1] for g in after) * 1000, 1)
             print(f"open loop: {load}", flush=True)
             full = await saturate(
                 handhelds[: args.saturation_clients],

@@ -1,6 +1,6 @@
 """`app/web/serving.py`, the gevent server `dockhand serve` runs, as an OMS and a station
 meet it: webhooks one after another on a keep-alive connection, the Socket.IO handshake,
-and no access log line per request."""
+no access log line per request, and no stall while PINs are checked."""
 
 from __future__ import annotations
 
@@ -8,8 +8,13 @@ import http.client
 import json
 import subprocess
 import sys
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
+import socketio
 
 from app.domain.signing import signed_headers
 from tests.bench._common import free_port
@@ -31,9 +36,34 @@ serve(create_app(settings), "127.0.0.1", int(sys.argv[3]))
 """
 
 
-def test_the_server_answers_webhooks_on_one_connection_and_logs_no_access_lines(
-    sqlite_url: str,
-) -> None:
+class Served:
+    def __init__(self, proc: subprocess.Popen[str], port: int) -> None:
+        self.proc = proc
+        self.port = port
+        self.base = f"http://127.0.0.1:{port}"
+
+    def connect(self) -> http.client.HTTPConnection:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                conn.request("GET", "/healthz")
+                assert conn.getresponse().read() and True
+                return conn
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.2)
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+
+    def stop(self) -> str:
+        self.proc.terminate()
+        _, stderr = self.proc.communicate(timeout=10)
+        return stderr
+
+
+@pytest.fixture
+def served(sqlite_url: str) -> Iterator[Served]:
     port = free_port()
     proc = subprocess.Popen(
         [sys.executable, "-c", SERVER, sqlite_url, SECRET, str(port)],
@@ -41,35 +71,71 @@ def test_the_server_answers_webhooks_on_one_connection_and_logs_no_access_lines(
         stderr=subprocess.PIPE,
         text=True,
     )
+    server = Served(proc, port)
     try:
-        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                conn.request("GET", "/healthz")
-                assert conn.getresponse().read() and True
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.2)
-                conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        for n in range(3):  # the same keep-alive connection
-            body = json.dumps(allocation_doc(f"AL-KEEP-{n}")).encode()
-            headers = {
-                "Content-Type": "application/json",
-                **signed_headers(SECRET, body, time.time()),
-            }
-            conn.request("POST", "/api/v1/allocations", body=body, headers=headers)
-            resp = conn.getresponse()
-            assert resp.status == 202, resp.read()
-            assert json.loads(resp.read())["status"] == "accepted"
-        conn.request("GET", "/socket.io/?EIO=4&transport=polling")
-        handshake = conn.getresponse()
-        assert handshake.status == 200
-        assert b'"sid"' in handshake.read()
-        conn.close()
+        yield server
     finally:
-        proc.terminate()
-        _, stderr = proc.communicate(timeout=10)
-    assert "POST /api/v1/allocations" not in stderr
+        if proc.poll() is None:
+            server.stop()
+
+
+def post_allocation(conn: http.client.HTTPConnection, allocation_id: str) -> None:
+    body = json.dumps(allocation_doc(allocation_id)).encode()
+    headers = {"Content-Type": "application/json", **signed_headers(SECRET, body, time.time())}
+    conn.request("POST", "/api/v1/allocations", body=body, headers=headers)
+    resp = conn.getresponse()
+    assert resp.status == 202, resp.read()
+    assert json.loads(resp.read())["status"] == "accepted"
+
+
+def test_the_server_answers_webhooks_on_one_connection_and_logs_no_access_lines(
+    served: Served,
+) -> None:
+    conn = served.connect()
+    for n in range(3):  # the same keep-alive connection
+        post_allocation(conn, f"AL-KEEP-{n}")
+    conn.request("GET", "/socket.io/?EIO=4&transport=polling")
+    handshake = conn.getresponse()
+    assert handshake.status == 200
+    assert b'"sid"' in handshake.read()
+    conn.close()
+    assert "POST /api/v1/allocations" not in served.stop()
+
+
+def test_orders_keep_arriving_while_a_shift_signs_in(served: Served) -> None:
+    """Checking a PIN's argon2 hash takes about a tenth of a second of CPU. Five people
+    signing in at once must not stop the server meanwhile: an OMS webhook sent just after
+    them (a write through the same writer) is answered before any of them is."""
+    conn = served.connect()
+    clients = []
+    for _ in range(5):
+        sio = socketio.Client(reconnection=False)
+        sio.connect(served.base, namespaces=["/pick"], transports=["websocket"])
+        clients.append(sio)
+    answered: list[tuple[str, float]] = []
+    lock = threading.Lock()
+
+    def sign_in(sio: socketio.Client, badge: str) -> None:
+        ack = sio.call("sign_in", {"badge": badge, "pin": "1234"}, namespace="/pick", timeout=30)
+        with lock:
+            answered.append((f"sign-in {badge}: {ack['ok']}", time.monotonic()))
+
+    try:
+        threads = [
+            threading.Thread(target=sign_in, args=(sio, f"U00{10 + i}"))
+            for i, sio in enumerate(clients)
+        ]
+        for t in threads:
+            t.start()
+        time.sleep(0.03)  # the checks are under way
+        post_allocation(conn, "AL-DURING-SIGN-IN")
+        with lock:
+            answered.append(("webhook", time.monotonic()))
+        for t in threads:
+            t.join(timeout=30)
+    finally:
+        for sio in clients:
+            sio.disconnect()
+    order = [what for what, _at in sorted(answered, key=lambda a: a[1])]
+    assert order[0] == "webhook", order
+    assert sorted(order[1:]) == [f"sign-in U00{10 + i}: True" for i in range(5)]
