@@ -268,9 +268,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             )
             load["client_cpu_ms"] = round((time.process_time() - cpu[1]) * 1000 / load["scans"], 2)
             # The server's collections meanwhile (of one worker, with --workers).
-            after = gc_pauses(server.base)
-            load["server_full_gcs"] = int(after[2][0] - gcs[2][0])
-            load["server_gc_ms"] = round(sum(after[g][1] - gcs[g][1] for g in after) * 1000, 1)
+            after = gc_pauses(server.base)  # (none from a server older than the metric)
+            if 2 in after:
+                load["server_full_gcs"] = int(after[2][0] - gcs[2][0])
+                load["server_gc_ms"] = round(sum(after[g][1] - gcs[g][1] for g in after) * 1000, 1)
             print(f"open loop: {load}", flush=True)
             full = await saturate(
                 handhelds[: args.saturation_clients],
