@@ -291,7 +291,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             ]
             # The same open loop on the bare handler: what this machine allows at this load
             # whatever the scan handler does (the client shares its cores).
+            cpu_before = tree_cpu_s(server.proc.pid)
             bare_load = await open_loop(bare_clients, args.rate, args.seconds, bare_insert)
+            bare_load["server_cpu_ms"] = round(
+                (tree_cpu_s(server.proc.pid) - cpu_before) * 1000 / bare_load["scans"], 2
+            )
             print(f"open loop, bare handler: {bare_load}", flush=True)
             bare = await saturate(
                 bare_clients[: args.saturation_clients],
@@ -312,6 +316,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         **load,
         "bare_p50_ms": bare_load["p50_ms"],
         "bare_p99_ms": bare_load["p99_ms"],
+        "bare_server_cpu_ms": bare_load["server_cpu_ms"],
         "full_scans_per_s": round(full, 1),
         "bare_inserts_per_s": round(bare, 1),
         "full_vs_bare": round(full / bare, 2) if bare else None,
