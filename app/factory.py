@@ -47,7 +47,6 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
     app.config.update(SECRET_KEY=settings.secret_key, JSON_SORT_KEYS=False)
     app.extensions["dockhand"] = build_container(settings)
     register_web(app)
-    register_stations(app)
     # Flask-SocketIO keeps the last app's queue manager in its options; an app without a
     # message queue (another app in the same process: tests, tools) must not inherit it.
     socketio.server_options.pop("client_manager", None)
@@ -57,4 +56,8 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         message_queue=settings.message_queue or None,
         channel=settings.message_queue_channel,
     )
+    # After init_app: on_namespace then registers on this app's Socket.IO server. Before it,
+    # every app but a process's first registered on the previous app's server, and the new
+    # one got the first app's namespaces (a /bench enabled later was missing).
+    register_stations(app)
     return app

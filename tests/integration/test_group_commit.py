@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,6 +87,9 @@ def _together(writer: GroupCommitter, calls: list[Any]) -> list[Any]:
     threads = [threading.Thread(target=call, args=(i, fn)) for i, fn in enumerate(calls)]
     for t in threads:
         t.start()
+    deadline = time.monotonic() + 10  # every call queued behind the busy job, then go
+    while writer.queued() < len(calls) and time.monotonic() < deadline:
+        time.sleep(0.005)
     release.set()
     for t in [blocker, *threads]:
         t.join(20)

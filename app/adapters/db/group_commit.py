@@ -111,6 +111,10 @@ class GroupCommitter:
         result: T = pending.result
         return result
 
+    def queued(self) -> int:
+        """Jobs waiting for the next batch (not the one being written)."""
+        return self._queue.qsize()
+
     def _ensure_writer(self) -> None:
         with self._lock:
             if self._writer is None or not self._writer.is_alive():
