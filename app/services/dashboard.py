@@ -382,6 +382,10 @@ class _Feed:
                     del self.holes[i]
 
 
+def _no_pause() -> None:
+    return None
+
+
 def _start_windows(lengths: Iterable[timedelta], now: datetime) -> dict[timedelta, RollingWindow]:
     out = {}
     for length in lengths:
@@ -400,7 +404,12 @@ class _Picks:
         self.hours: dict[int, int] = {}
 
     def update(
-        self, s: Session, now: datetime, day_start: datetime, lengths: frozenset[timedelta]
+        self,
+        s: Session,
+        now: datetime,
+        day_start: datetime,
+        lengths: frozenset[timedelta],
+        pause: Callable[[], None] = _no_pause,
     ) -> None:
         if set(self.windows) != lengths or not self.feed.still_there(s):
             self._start(s, now, day_start, lengths)
@@ -412,6 +421,7 @@ class _Picks:
             .order_by(m.id)
         ).all()
         self.feed.took(rows)
+        pause()  # reading a second of a busy floor's picks, then folding them in
         picks = [(i, actor, at, n) for i, at, reason, actor, n, _h in rows if reason == "pick"]
         for w in self.windows.values():
             w.add(picks)
@@ -473,7 +483,12 @@ class _Scans:
         self.weight: list[Any] = []
 
     def update(
-        self, s: Session, now: datetime, day_start: datetime, lengths: frozenset[timedelta]
+        self,
+        s: Session,
+        now: datetime,
+        day_start: datetime,
+        lengths: frozenset[timedelta],
+        pause: Callable[[], None] = _no_pause,
     ) -> None:
         if set(self.packs) != lengths or not self.feed.still_there(s):
             self._start(s, now, day_start, lengths)
@@ -487,6 +502,7 @@ class _Scans:
             .order_by(c.id)
         ).all()
         self.feed.took(rows)
+        pause()
         packs, weighs = [], []
         today = self.day_start
         for i, at, station, actor, result, ok, raw, h in rows:
@@ -594,13 +610,13 @@ class _Live:
         now: datetime,
         day_start: datetime,
         cfg: WaveConfig,
-        pause: Callable[[], None] = lambda: None,
+        pause: Callable[[], None] = _no_pause,
     ) -> _Figures:
         lengths = frozenset({RATE_WINDOW, cfg.measure_window})
         with self.lock:  # snapshots from several greenlets (or threads) take turns
-            self.picks.update(s, now, day_start, lengths)
+            self.picks.update(s, now, day_start, lengths, pause)
             pause()
-            self.scans.update(s, now, day_start, lengths)
+            self.scans.update(s, now, day_start, lengths, pause)
             picks = self.picks.windows[RATE_WINDOW]
             measuring = self.picks.windows[cfg.measure_window].people()
             return _Figures(
