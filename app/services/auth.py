@@ -45,15 +45,18 @@ class _Failures:
         self._lock = threading.Lock()
         self._log: dict[str, list[float]] = {}
 
-    def locked(self, badge: str, now: float) -> bool:
+    def attempt(self, badge: str, now: float) -> bool:
+        """Count an attempt as a failure until it succeeds (`clear`); False, counting
+        nothing, when the badge is locked. Checks run concurrently (off the event loop):
+        counted up front, a burst of guesses meets the lock after MAX_FAILURES of them,
+        not after all of them were checked."""
         with self._lock:
             recent = [t for t in self._log.get(badge, []) if now - t < LOCK_S]
             self._log[badge] = recent
-            return len(recent) >= MAX_FAILURES
-
-    def add(self, badge: str, now: float) -> None:
-        with self._lock:
-            self._log.setdefault(badge, []).append(now)
+            if len(recent) >= MAX_FAILURES:
+                return False
+            recent.append(now)
+            return True
 
     def clear(self, badge: str) -> None:
         with self._lock:
@@ -71,7 +74,7 @@ def authenticate(
     badge: str, secret: str, roles: frozenset[str], station: str, uow: SessionFactory
 ) -> SignedIn:
     now = time.monotonic()
-    if FAILURES.locked(badge, now):
+    if not FAILURES.attempt(badge, now):
         raise ServiceError(
             msg(
                 "Too many wrong PINs for %(badge)s: wait five minutes or ask a supervisor.",
@@ -89,12 +92,12 @@ def authenticate(
         user = _Account.of(found) if found is not None else None
     ok = _verify(user.pin_hash if user is not None else None, secret)
     if user is None or not ok:
-        FAILURES.add(badge, now)
         if user is not None and user.role in PRIVILEGED:
             wrong = msg("Badge %(badge)s and this password do not match.", badge=badge)
         else:
             wrong = msg("Badge %(badge)s and this PIN do not match.", badge=badge)
         raise ServiceError(wrong, "pin")
+    FAILURES.clear(badge)  # the right PIN: this attempt and any earlier failures
     if user.role not in roles:
         raise ServiceError(
             msg(
@@ -105,7 +108,6 @@ def authenticate(
             ),
             "badge",
         )
-    FAILURES.clear(badge)
     if user.role in PRIVILEGED:
         record(uow, user.badge, "sign_in", {"station": station})
     return SignedIn(user.badge, user.name, user.role, user.language)

@@ -10,7 +10,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -139,3 +139,36 @@ def test_orders_keep_arriving_while_a_shift_signs_in(served: Served) -> None:
     order = [what for what, _at in sorted(answered, key=lambda a: a[1])]
     assert order[0] == "webhook", order
     assert sorted(order[1:]) == [f"sign-in U00{10 + i}: True" for i in range(5)]
+
+
+def test_a_burst_of_pin_guesses_meets_the_lock_after_five(served: Served) -> None:
+    """PINs are checked concurrently, off the event loop. Twenty wrong guesses and then the
+    right PIN, sent at once on one socket: the badge locks after five guesses, so the right
+    PIN arriving behind them is refused too (checked in turn, the lock stopped the sixth
+    guess; checked all at once, the twenty-first would have signed in)."""
+    served.connect()
+    sio = socketio.Client(reconnection=False)
+    sio.connect(served.base, namespaces=["/pick"], transports=["websocket"])
+    answers: dict[int, dict[str, object]] = {}
+    done = threading.Event()
+
+    def answer(n: int) -> Callable[[dict[str, object]], None]:
+        def got(ack: dict[str, object]) -> None:
+            answers[n] = ack
+            if len(answers) == 21:
+                done.set()
+
+        return got
+
+    try:
+        for n in range(21):
+            pin = "1234" if n == 20 else f"{9000 + n}"
+            sio.emit(
+                "sign_in", {"badge": "U0015", "pin": pin}, namespace="/pick", callback=answer(n)
+            )
+        assert done.wait(60), f"{len(answers)} answers of 21"
+    finally:
+        sio.disconnect()
+    assert all(a["ok"] is False for a in answers.values()), answers[20]
+    locked = [n for n, a in answers.items() if "Too many" in str(a["message"])]
+    assert len(locked) == 16 and 20 in locked, answers
