@@ -48,7 +48,7 @@ class BenchNamespace(StationNamespace):
                 cur.close()
             return True
 
-        def job(s: Session, now: datetime) -> None:  # never runs: the insert answers
+        def job(s: Session, now: datetime) -> None:  # only if the prepared insert failed
             s.add(ScanLog(station="bench", raw=raw, result="bare_ok", at=now))
 
         self.c.writer.run(job, fast=insert)

@@ -15,7 +15,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gc
 import json
 import random
 import statistics
@@ -33,8 +32,10 @@ import requests
 import socketio
 
 from app.domain.signing import signed_headers
+from app.web.serving import tune_garbage_collector
 from tests.bench._common import LiveServer, deep_stock_warehouse
 from tests.bench.oms_intake import process_cpu_s, sku_codes
+from tests.support.metrics import gc_pauses
 from tests.support.warehouse import allocation_doc
 
 SECRET = "bench-secret-0123456789abcdef"
@@ -114,15 +115,9 @@ async def release_everything(base: str) -> None:
     await sup.disconnect()
 
 
-def gc_pauses(base: str) -> dict[int, tuple[float, float]]:
-    """The server's garbage collections so far (/metrics): generation -> (count, seconds)."""
-    out: dict[int, list[float]] = {}
-    for line in requests.get(base + "/metrics", timeout=30).text.splitlines():
-        for part, i in (("_count{", 0), ("_sum{", 1)):
-            if line.startswith("dockhand_gc_pause_seconds" + part):
-                generation = int(line.split('generation="')[1].split('"')[0])
-                out.setdefault(generation, [0.0, 0.0])[i] = float(line.split()[-1])
-    return {g: (v[0], v[1]) for g, v in out.items()}
+def server_gc_pauses(base: str) -> dict[int, tuple[float, float]]:
+    """The server's garbage collections so far: generation -> (count, seconds)."""
+    return gc_pauses(requests.get(base + "/metrics", timeout=30).text)
 
 
 class Handheld:
@@ -256,11 +251,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             print(f"{len(handhelds)} handhelds signed in with a task each", flush=True)
             # These 200 simulated handhelds share one process: its own full collections
             # (100-170 ms with all their sockets) would be timed as the server's latency.
-            gc.collect()
-            gc.freeze()
-            gc.set_threshold(700, 10, 1000)
+            tune_garbage_collector()  # as the server does: frozen, rare full collections
             cpu = (tree_cpu_s(server.proc.pid), time.process_time())
-            gcs = gc_pauses(server.base)
+            gcs = server_gc_pauses(server.base)
             load = await open_loop(handhelds, args.rate, args.seconds, pick_scan)
             # CPU per scan of the server and of these simulated handhelds (same two cores).
             load["server_cpu_ms"] = round(
@@ -268,7 +261,7 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             )
             load["client_cpu_ms"] = round((time.process_time() - cpu[1]) * 1000 / load["scans"], 2)
             # The server's collections meanwhile (of one worker, with --workers).
-            after = gc_pauses(server.base)  # (none from a server older than the metric)
+            after = server_gc_pauses(server.base)  # (none from a server older than the metric)
             if 2 in after:
                 load["server_full_gcs"] = int(after[2][0] - gcs[2][0])
                 load["server_gc_ms"] = round(sum(after[g][1] - gcs[g][1] for g in after) * 1000, 1)

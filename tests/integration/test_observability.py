@@ -6,6 +6,7 @@ import gc
 
 from flask import Flask
 
+from tests.support.metrics import gc_pauses
 from tests.support.warehouse import allocation_doc, signed_post, socket_client
 from tests.test_support import release
 
@@ -44,21 +45,13 @@ def test_metrics_count_scans_by_result_and_show_the_outbox_backlog(app: Flask) -
     assert float(pending.split()[-1]) >= 1
 
 
-def _gc_pauses(text: str, generation: int) -> tuple[float, float]:
-    def value(name: str) -> float:
-        prefix = f'dockhand_gc_pause_seconds_{name}{{generation="{generation}"}}'
-        return float(next(ln for ln in text.splitlines() if ln.startswith(prefix)).split()[-1])
-
-    return value("count"), value("sum")
-
-
 def test_metrics_show_how_long_garbage_collections_stopped_the_process(app: Flask) -> None:
     """A full collection stops every station the process serves: an operator chasing slow
     scans sees how many there were and how long they took."""
     client = app.test_client()
-    count, total = _gc_pauses(client.get("/metrics").get_data(as_text=True), 2)
+    count, total = gc_pauses(client.get("/metrics").get_data(as_text=True))[2]
     gc.collect()
     gc.collect()
-    after_count, after_total = _gc_pauses(client.get("/metrics").get_data(as_text=True), 2)
+    after_count, after_total = gc_pauses(client.get("/metrics").get_data(as_text=True))[2]
     assert after_count >= count + 2
     assert after_total > total
