@@ -10,6 +10,7 @@ from flask_socketio import SocketIO
 from werkzeug.routing import MapAdapter
 
 from app.settings import Settings, load_settings
+from app.web.packets import JsonOncePacket
 
 socketio = SocketIO()
 
@@ -55,6 +56,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> Flask:
         async_mode=settings.async_mode or None,
         message_queue=settings.message_queue or None,
         channel=settings.message_queue_channel,
+        serializer=JsonOncePacket,
     )
     # After init_app: on_namespace then registers on this app's Socket.IO server. Before it,
     # every app but a process's first registered on the previous app's server, and the new

@@ -2,7 +2,9 @@
 commit. On SQLite with synchronous=FULL a commit is an fsync (about 5 ms here); sharing it
 between everyone who arrived meanwhile is what makes durable writes fast.
 
-Each job runs in its own savepoint, so one caller's failure rolls back only its own work.
+Each job runs in its own savepoint, so one caller's failure rolls back only its own work
+(a job's fast attempt runs without one, and if it raises the batch is written again with
+one per attempt: `_run_fast`).
 The threading primitives become cooperative under gevent's monkey-patching; the writer is
 then a greenlet, and it lets the event loop run dry before it takes a batch (`_settler`).
 """
@@ -71,6 +73,10 @@ def _settler() -> Callable[[], None]:
 FastJob = Callable[[Session, datetime], T | None]
 
 
+class _Rerun(Exception):
+    """A fast attempt raised outside any savepoint: the batch must be written again."""
+
+
 @dataclass
 class _Pending(Generic[T]):
     job: Job[T]
@@ -93,6 +99,7 @@ class GroupCommitter:
         self._lock = threading.Lock()
         self.batches = 0
         self.jobs = 0
+        self.reruns = 0  # batches written again after a fast attempt raised
 
     def run(self, job: Job[T], timeout_s: float = 60.0, fast: FastJob[T] | None = None) -> T:
         """Run `job(session, now)` in the next group transaction; return after the commit.
@@ -134,36 +141,50 @@ class GroupCommitter:
             self._commit(batch)
 
     @staticmethod
-    def _run_fast(session: Session, p: _Pending[Any], now: datetime) -> bool:
-        """The fast attempt in a savepoint of its own. Any error rolls it back (and drops
-        the objects the session holds, which may stand for rows rolled back); the job then
-        runs as usual and gives the caller its answer or its error."""
+    def _run_fast(session: Session, p: _Pending[Any], now: datetime, careful: bool) -> bool:
+        """The fast attempt. Its answer is the job's; None (nothing written) leaves the job
+        to its full path.
+
+        Optimistically it runs with no savepoint of its own (two statements and a cursor
+        per scan): if it raises, the whole batch is abandoned (`_Rerun`) and written again
+        carefully, every fast attempt in a plain SQL savepoint, where an error rolls back
+        only that attempt (and drops the objects the session holds, which may stand for
+        rows rolled back) and the job runs as usual, giving its caller its answer or its
+        error. Nobody has been answered before the commit, so running the batch twice
+        changes nothing anyone saw."""
         assert p.fast is not None
-        cursor = connection_of(session)[1].cursor()
-        try:
-            cursor.execute("SAVEPOINT dh_fast")
+        if not careful:
             try:
                 result = p.fast(session, now)
-            except Exception:
-                log.warning("fast path failed; the full path takes the job", exc_info=True)
-                cursor.execute("ROLLBACK TO SAVEPOINT dh_fast")
+            except Exception as exc:
+                raise _Rerun from exc
+        else:
+            cursor = connection_of(session)[1].cursor()
+            try:
+                cursor.execute("SAVEPOINT dh_fast")
+                try:
+                    result = p.fast(session, now)
+                except Exception:
+                    log.warning("fast path failed; the full path takes the job", exc_info=True)
+                    cursor.execute("ROLLBACK TO SAVEPOINT dh_fast")
+                    cursor.execute("RELEASE SAVEPOINT dh_fast")
+                    session.expunge_all()
+                    return False
                 cursor.execute("RELEASE SAVEPOINT dh_fast")
-                session.expunge_all()
-                return False
-            cursor.execute("RELEASE SAVEPOINT dh_fast")
-        finally:
-            cursor.close()
+            finally:
+                cursor.close()
         if result is None:
             return False
         p.result, p.error = result, None
         return True
 
     @staticmethod
-    def _run_job(session: Session, p: _Pending[Any], now: datetime) -> None:
+    def _run_job(session: Session, p: _Pending[Any], now: datetime, careful: bool) -> None:
         """The job in its savepoint. A deadlock or serialization failure (PostgreSQL chose
         this job as the victim; the other transaction goes on) is retried twice before the
         caller hears of it; any other error goes straight back to the caller."""
-        if p.fast is not None and GroupCommitter._run_fast(session, p, now):
+        p.result, p.error = None, None  # a batch written again starts over
+        if p.fast is not None and GroupCommitter._run_fast(session, p, now, careful):
             return
         for attempt in range(3):
             savepoint = session.begin_nested()
@@ -178,13 +199,24 @@ class GroupCommitter:
                 if not is_transient(exc) or attempt == 2:
                     return
 
+    def _write(self, batch: list[_Pending[Any]], careful: bool) -> None:
+        with self._uow() as tx:
+            now = self._clock()
+            for p in batch:
+                self._run_job(tx.session, p, now, careful)
+            tx.commit()
+
     def _commit(self, batch: list[_Pending[Any]]) -> None:
         try:
-            with self._uow() as tx:
-                now = self._clock()
-                for p in batch:
-                    self._run_job(tx.session, p, now)
-                tx.commit()
+            try:
+                self._write(batch, careful=False)
+            except _Rerun as rerun:
+                log.warning(
+                    "fast path failed; the batch is written again with a savepoint per attempt",
+                    exc_info=rerun.__cause__,
+                )
+                self.reruns += 1
+                self._write(batch, careful=True)
             self.batches += 1
             self.jobs += len(batch)
         except Exception as exc:  # the commit itself failed: nobody's work is durable

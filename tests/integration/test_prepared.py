@@ -1,0 +1,74 @@
+"""Prepared statements (app/adapters/db/prepared.py) write what they are given: the datetime
+processor remembers the last value it converted (every job of a group transaction writes the
+same `now`), and a scan's time must never come out as the one written before it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+import pytest
+from sqlalchemy import Table, select
+
+from app.adapters.db.engine import make_engine
+from app.adapters.db.migrate import upgrade
+from app.adapters.db.models import ScanLog
+from app.adapters.db.prepared import Cursor, Insert
+from app.adapters.db.uow import SessionFactory
+from tests.support.warehouse import fresh_postgres_db
+
+LOG = Insert(cast(Table, ScanLog.__table__))
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def uow(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[SessionFactory]:
+    if request.param == "sqlite":
+        upgrade(sqlite_url)
+        factory = SessionFactory(make_engine(sqlite_url))
+        yield factory
+        factory.engine.dispose()
+        return
+    with fresh_postgres_db() as url:
+        upgrade(url)
+        factory = SessionFactory(make_engine(url))
+        yield factory
+        factory.engine.dispose()
+
+
+def test_each_row_keeps_its_own_time(uow: SessionFactory) -> None:
+    now = datetime(2026, 11, 26, 21, 30, 15, 123456, tzinfo=UTC)
+    same_instant_other_object = now + timedelta(0)
+    times = [
+        now,
+        now,  # the batch's now again
+        now + timedelta(microseconds=1),
+        same_instant_other_object,
+        now - timedelta(days=1),
+        now,
+    ]
+    with uow() as tx:
+        cur = Cursor(tx.session)
+        try:
+            for i, at in enumerate(times):
+                cur.executemany(
+                    LOG,
+                    [
+                        {
+                            "client_scan_id": f"t{i}",
+                            "station": "pick",
+                            "raw": "x",
+                            "result": "ok",
+                            "at": at,
+                        }
+                    ],
+                )
+        finally:
+            cur.close()
+        tx.commit()
+    with uow.reader() as tx:
+        got = tx.session.execute(
+            select(ScanLog.client_scan_id, ScanLog.at).order_by(ScanLog.id)
+        ).all()
+    assert [cid for cid, _at in got] == [f"t{i}" for i in range(len(times))]
+    assert [at.replace(tzinfo=UTC) if at.tzinfo is None else at for _c, at in got] == times
