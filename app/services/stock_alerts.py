@@ -16,6 +16,7 @@ writes only alerts whose state or figures change.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,6 +37,11 @@ RESOLVED = "resolved"
 LIST_LIMIT = 200
 LOOK_BACK_ROWS = 1000
 FULL_SWEEP_EVERY = 150  # sweeps: every SKU is looked at again now and then, whatever moved
+SLICE_SKUS = 50  # SKUs checked per read between the sweep's pauses
+
+
+def _no_pause() -> None:
+    return None
 
 
 def raise_alert(
@@ -110,7 +116,7 @@ def list_alerts(
     uow: SessionFactory, include_resolved: bool = False, limit: int = LIST_LIMIT
 ) -> list[dict[str, Any]]:
     """Newest first: the open ones, or every alert."""
-    with uow() as tx:
+    with uow.reader() as tx:
         return open_list(tx.session, include_resolved, limit)
 
 
@@ -144,27 +150,33 @@ def thresholds(s: Session, sku_ids: set[int], default: int) -> dict[int, int]:
     return {sku_id: int(levels.get(sku_id, default)) for sku_id in sku_ids}
 
 
-def check_low_stock(
-    s: Session,
-    sku_ids: set[int],
-    default: int,
-    now: datetime,
-    open_alerts: dict[str, StockAlert] | None = None,
-) -> None:
-    """Raise or resolve the `low_stock` alert of each SKU by what is available now (stock in
-    pick faces and reserve, less what orders hold). `open_alerts`: the open low-stock alerts
-    by key when the caller has them (else read here); a SKU that is not low and has none
-    costs no statement, one whose figures did not change no write."""
+@dataclass(frozen=True)
+class LowStockChange:
+    """A SKU whose `low_stock` alert must open, take new figures (`low`) or resolve."""
+
+    sku_id: int
+    sku: str
+    available: int
+    threshold: int
+    low: bool
+
+
+def low_stock_changes(
+    s: Session, sku_ids: set[int], default: int, open_figures: dict[str, tuple[int, int]]
+) -> list[LowStockChange]:
+    """What `check_low_stock` would write, read only: by what is available now (stock in
+    pick faces and reserve, less what orders hold) against each SKU's threshold, and the
+    open low-stock alerts' (available, threshold) by key. A SKU that is not low and has no
+    alert, or whose figures did not change, is not in it."""
     if not sku_ids:
-        return
-    if open_alerts is None:
-        open_alerts = open_low_stock_alerts(s)
+        return []
     available = repo.available_for_skus(s, sku_ids)
     levels = thresholds(s, sku_ids, default)
     # Practice items (first shift) live in practice bins only: never low, never sold.
     codes = dict(
         s.execute(select(Sku.id, Sku.sku).where(Sku.id.in_(sku_ids), Sku.practice.is_(False))).all()
     )
+    changes = []
     for sku_id in sorted(sku_ids):
         sku = codes.get(sku_id)
         if sku is None:
@@ -172,18 +184,27 @@ def check_low_stock(
         free, level = available.get(sku_id, 0), levels[sku_id]
         key = alert_key(AlertKind.LOW_STOCK, sku)
         if is_low(free, level):
+            if open_figures.get(key) != (free, level):
+                changes.append(LowStockChange(sku_id, sku, free, level, True))
+        elif key in open_figures:
+            changes.append(LowStockChange(sku_id, sku, free, level, False))
+    return changes
+
+
+def check_low_stock(s: Session, sku_ids: set[int], default: int, now: datetime) -> None:
+    """Raise, refresh or resolve the `low_stock` alert of each SKU (low_stock_changes), in
+    the caller's transaction."""
+    if not sku_ids:
+        return
+    figures = {k: (a.available, a.threshold) for k, a in open_low_stock_alerts(s).items()}
+    for c in low_stock_changes(s, sku_ids, default, figures):
+        key = alert_key(AlertKind.LOW_STOCK, c.sku)
+        if c.low:
+            message = low_stock_message(c.sku, c.available, c.threshold)
             raise_alert(
-                s,
-                AlertKind.LOW_STOCK,
-                key,
-                sku_id,
-                None,
-                free,
-                level,
-                low_stock_message(sku, free, level),
-                now,
+                s, AlertKind.LOW_STOCK, key, c.sku_id, None, c.available, c.threshold, message, now
             )
-        elif key in open_alerts:
+        else:
             resolve_alert(s, key, now)
 
 
@@ -245,13 +266,19 @@ class AlertWatch:
     sweeps: int = 0
     seen: frozenset[int] = frozenset()
 
-    def sweep(self, uow: SessionFactory, clock: Clock) -> list[dict[str, Any]] | None:
+    def sweep(
+        self, uow: SessionFactory, clock: Clock, pause: Callable[[], None] = _no_pause
+    ) -> list[dict[str, Any]] | None:
         """Check the SKUs whose stock moved since the last sweep (every SKU on the first and
         every FULL_SWEEP_EVERY sweeps), the open low-stock alerts (a changed threshold clears
         them) and, when stock moved, the faces waiting for reserve stock. Returns the open
         alerts when they differ from what was last shown, else None.
 
-        When nothing moved and no low-stock alert is open, no transaction is opened at all."""
+        When nothing moved and no low-stock alert is open, no transaction is opened at all.
+        Otherwise the checks read through readers, SLICE_SKUS SKUs at a time with `pause()`
+        between (the server's loop yields there: under load the sweep ran 7-20 ms in one
+        piece holding the writer's lock, and every scan waited); a writing transaction is
+        opened only for an alert to open, refresh or resolve, or a face waiting for reserve."""
         from app.services import replenishment  # replenishment raises alerts: import late
 
         full = self.ledger_cursor is None or self.sweeps % FULL_SWEEP_EVERY == 0
@@ -261,20 +288,33 @@ class AlertWatch:
         probe = _probe(uow, after)
         moved = {sku for i, sku in probe.ledger if i not in self.seen}
         open_low = any(kind == AlertKind.LOW_STOCK.value for _i, kind in probe.open_alerts)
+        waiting = any(kind == AlertKind.NO_RESERVE.value for _i, kind in probe.open_alerts)
         top = max(probe.top, self.ledger_cursor or 0)
         current: list[dict[str, Any]] | None = None
         if full or moved or open_low:
-            now = clock()
-            with uow() as tx:
-                s = tx.session
-                changed = set(s.scalars(select(Sku.id)).all()) if full else moved
-                open_alerts = open_low_stock_alerts(s)
+            with uow.reader() as rx:
+                changed = set(rx.session.scalars(select(Sku.id)).all()) if full else set(moved)
+                open_alerts = open_low_stock_alerts(rx.session)
+                figures = {k: (a.available, a.threshold) for k, a in open_alerts.items()}
                 changed |= {a.sku_id for a in open_alerts.values()}
-                check_low_stock(s, changed, self.default_threshold, now, open_alerts)
-                if full or moved:  # stock may have arrived in reserve
-                    replenishment.retry_waiting_faces(s, None, "system", now)
-                current = open_list(s)  # as it will be once committed
-                tx.commit()
+            to_write: set[int] = set()
+            ordered = sorted(changed)
+            for i in range(0, len(ordered), SLICE_SKUS):
+                pause()
+                with uow.reader() as rx:
+                    part = set(ordered[i : i + SLICE_SKUS])
+                    found = low_stock_changes(rx.session, part, self.default_threshold, figures)
+                to_write |= {c.sku_id for c in found}
+            if to_write or (waiting and (full or moved)):
+                now = clock()
+                with uow() as tx:
+                    s = tx.session
+                    # Decided again in the transaction: stock may have moved since.
+                    check_low_stock(s, to_write, self.default_threshold, now)
+                    if waiting and (full or moved):  # stock may have arrived in reserve
+                        replenishment.retry_waiting_faces(s, None, "system", now)
+                    current = open_list(s)  # as it will be once committed
+                    tx.commit()
         self.ledger_cursor = top
         self.seen = frozenset(i for i, _sku in probe.ledger if i > top - LOOK_BACK_ROWS)
         self.sweeps += 1

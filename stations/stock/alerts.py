@@ -23,7 +23,8 @@ def push_stock_alerts(app: Flask, watch: AlertWatch) -> list[dict[str, Any]] | N
     """One sweep; emits when the open alerts differ from what was shown. Returns them then."""
     c = container(app)
     before = watch.shown or frozenset()
-    alerts = watch.sweep(c.uow, c.clock)
+    # Yields between its slices: scans and the intake go on meanwhile.
+    alerts = watch.sweep(c.uow, c.clock, pause=lambda: socketio.sleep(0))
     if alerts is None:
         return None
     new = [a["id"] for a in alerts if a["id"] not in before]
