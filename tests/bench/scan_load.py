@@ -3,7 +3,8 @@
 Open loop: every handheld has a schedule (`--rate` scans per second each, with jitter) and
 latency is timed from the *scheduled* send, so a slow server cannot hide behind slower
 clients. Then saturation: as many scans as the server will take, through the full scan
-handler and through a bare handler that only inserts a row and commits, in the same run.
+handler and through a bare handler that only inserts a row and commits, in the same run, in
+alternating rounds (`full_vs_bare` is the median of the rounds' ratios).
 
     python tests/bench/scan_load.py [--handhelds 200] [--rate 2] [--seconds 20]
 
@@ -266,19 +267,6 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 load["server_full_gcs"] = int(after[2][0] - gcs[2][0])
                 load["server_gc_ms"] = round(sum(after[g][1] - gcs[g][1] for g in after) * 1000, 1)
             print(f"open loop: {load}", flush=True)
-            full = await saturate(
-                handhelds[: args.saturation_clients],
-                args.saturation_seconds,
-                lambda i, n, h: (
-                    "scan",
-                    "/pick",
-                    {
-                        "task_id": h.task["task_id"],
-                        "code": h.task["barcode"],
-                        "client_scan_id": f"s{i}-{n}",
-                    },
-                ),
-            )
             bare_clients = [
                 Bare(await connect(server.base, "/bench", None)) for _ in range(args.handhelds)
             ]
@@ -290,11 +278,35 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 (tree_cpu_s(server.proc.pid) - cpu_before) * 1000 / bare_load["scans"], 2
             )
             print(f"open loop, bare handler: {bare_load}", flush=True)
-            bare = await saturate(
-                bare_clients[: args.saturation_clients],
-                args.saturation_seconds,
-                lambda i, n, c: ("bare", "/bench", {"code": f"b{i}-{n}"}),
-            )
+            # Saturation in alternating rounds, full then bare: this machine's speed drifts
+            # by half within minutes, and one long run of each compared two different
+            # machines. Each round's ratio compares neighbours in time; the median is quoted.
+            rounds: list[tuple[float, float]] = []
+            per_round = args.saturation_seconds / args.saturation_rounds
+            for r in range(args.saturation_rounds):
+                full_r = await saturate(
+                    handhelds[: args.saturation_clients],
+                    per_round,
+                    lambda i, n, h, r=r: (
+                        "scan",
+                        "/pick",
+                        {
+                            "task_id": h.task["task_id"],
+                            "code": h.task["barcode"],
+                            "client_scan_id": f"s{r}-{i}-{n}",
+                        },
+                    ),
+                )
+                bare_r = await saturate(
+                    bare_clients[: args.saturation_clients],
+                    per_round,
+                    lambda i, n, c, r=r: ("bare", "/bench", {"code": f"b{r}-{i}-{n}"}),
+                )
+                rounds.append((full_r, bare_r))
+                print(f"saturation round {r + 1}: full {full_r:.0f}/s, bare {bare_r:.0f}/s")
+            full = statistics.median(f for f, _b in rounds)
+            bare = statistics.median(b for _f, b in rounds)
+            ratios = sorted(f / b for f, b in rounds if b)
             print(f"saturation: full {full:.0f} scans/s, bare {bare:.0f} inserts/s", flush=True)
             for h in handhelds:
                 await h.sio.disconnect()
@@ -312,7 +324,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "bare_server_cpu_ms": bare_load["server_cpu_ms"],
         "full_scans_per_s": round(full, 1),
         "bare_inserts_per_s": round(bare, 1),
-        "full_vs_bare": round(full / bare, 2) if bare else None,
+        "full_vs_bare": round(statistics.median(ratios), 2) if ratios else None,
+        "full_vs_bare_rounds": [round(x, 2) for x in ratios],
     }
 
 
@@ -328,7 +341,10 @@ def main() -> None:
         help="1: SQLite, one process; more: PostgreSQL and Redis, `dockhand serve --workers N`",
     )
     p.add_argument("--saturation-clients", type=int, default=32)
-    p.add_argument("--saturation-seconds", type=float, default=8.0)
+    p.add_argument(
+        "--saturation-seconds", type=float, default=12.0, help="per handler, over all rounds"
+    )
+    p.add_argument("--saturation-rounds", type=int, default=4)
     args = p.parse_args()
     print(json.dumps(asyncio.run(main_async(args)) | {"at": datetime.now(UTC).isoformat()}))
 
