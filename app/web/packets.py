@@ -19,10 +19,7 @@ from typing import Any
 import orjson
 from socketio import packet
 
-# Types the json module refuses, orjson would write its own way: leave them to the stock path.
-# (Subclasses of str, int, dict and list, such as the translated sentences of
-# app/domain/text.py, both write as their base type.)
-_OPTIONS = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+from app.adapters import fast_json
 
 
 class _Json:
@@ -54,11 +51,8 @@ class JsonOncePacket(packet.Packet):  # type: ignore[misc]
     ) -> None:
         self._json: str | None = None
         if binary is None and encoded_packet is None and data is not None:
-            try:
-                self._json = orjson.dumps(data, option=_OPTIONS).decode()
-            except TypeError:  # bytes, or something only the stock encoder writes
-                pass
-            else:
+            self._json = fast_json.dumps(data)  # None: bytes, or only the stock path writes it
+            if self._json is not None:
                 binary = False
         super().__init__(packet_type, data, namespace, id, binary, encoded_packet)
 

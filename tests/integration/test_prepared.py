@@ -72,3 +72,27 @@ def test_each_row_keeps_its_own_time(uow: SessionFactory) -> None:
         ).all()
     assert [cid for cid, _at in got] == [f"t{i}" for i in range(len(times))]
     assert [at.replace(tzinfo=UTC) if at.tzinfo is None else at for _c, at in got] == times
+
+
+def test_json_reads_back_as_it_was_written(uow: SessionFactory) -> None:
+    """The scan log's `parsed`: written by orjson where it can, by the json module where it
+    cannot (app/adapters/fast_json.py); either way the same value comes back."""
+    values = [
+        {"kind": "item", "value": "00012345678905", "lot": None, "qty": 2},
+        {"kind": "item", "value": "café 取货", "ais": {"01": "00012345678905", "10": "L1"}},
+        [1, 2.5, True, None],
+        {"big": 2**70},  # past 64 bits: SQLAlchemy's writer
+        None,
+    ]
+    with uow() as tx:
+        cur = Cursor(tx.session)
+        try:
+            for i, parsed in enumerate(values):
+                row = {"client_scan_id": f"j{i}", "station": "pick", "raw": "x", "result": "ok"}
+                cur.executemany(LOG, [row | {"parsed": parsed, "at": datetime.now(UTC)}])
+        finally:
+            cur.close()
+        tx.commit()
+    with uow.reader() as tx:
+        got = tx.session.scalars(select(ScanLog.parsed).order_by(ScanLog.id)).all()
+    assert got == values

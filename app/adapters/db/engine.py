@@ -9,6 +9,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
+from app.adapters.fast_json import column_dumps
+
 
 def normalise_url(url: str) -> str:
     """`postgresql://` means psycopg 3 here, the driver we install."""
@@ -29,13 +31,21 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(
             url,
+            json_serializer=column_dumps,
             connect_args={"timeout": 30, "check_same_thread": False},
             poolclass=NullPool if db in (None, "", ":memory:") else None,
             **kwargs,
         )
         _configure_sqlite(engine)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20, **kwargs)
+    return create_engine(
+        url,
+        json_serializer=column_dumps,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=20,
+        **kwargs,
+    )
 
 
 def _configure_sqlite(engine: Engine) -> None:

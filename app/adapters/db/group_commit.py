@@ -12,6 +12,7 @@ then a greenlet, and it lets the event loop run dry before it takes a batch (`_s
 from __future__ import annotations
 
 import logging
+import os
 import queue
 import threading
 from collections.abc import Callable
@@ -96,6 +97,7 @@ class GroupCommitter:
         self._max_batch = max_batch
         self._queue: queue.SimpleQueue[_Pending[Any]] = queue.SimpleQueue()
         self._writer: threading.Thread | None = None
+        self._running = 0  # the process id whose writer runs
         self._lock = threading.Lock()
         self.batches = 0
         self.jobs = 0
@@ -123,22 +125,30 @@ class GroupCommitter:
         return self._queue.qsize()
 
     def _ensure_writer(self) -> None:
+        # Every call: no lock and no is_alive() (3 % of a scan with them). The process id
+        # because a forked worker has none of its parent's threads.
+        if self._running == os.getpid():
+            return
         with self._lock:
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(target=self._loop, name="group-commit", daemon=True)
+                self._running = os.getpid()
                 self._writer.start()
 
     def _loop(self) -> None:
-        settle = _settler()
-        while True:
-            batch = [self._queue.get()]
-            settle()
-            while len(batch) < self._max_batch:
-                try:
-                    batch.append(self._queue.get_nowait())
-                except queue.Empty:
-                    break
-            self._commit(batch)
+        try:
+            settle = _settler()
+            while True:
+                batch = [self._queue.get()]
+                settle()
+                while len(batch) < self._max_batch:
+                    try:
+                        batch.append(self._queue.get_nowait())
+                    except queue.Empty:
+                        break
+                self._commit(batch)
+        finally:  # only a bug ends the loop: the next caller starts another writer
+            self._running = 0
 
     @staticmethod
     def _run_fast(session: Session, p: _Pending[Any], now: datetime, careful: bool) -> bool:
