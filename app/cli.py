@@ -324,6 +324,9 @@ def _serve(host: str | None, port: int | None) -> int:
     from app import create_app
     from app.background import start_background
     from app.settings import load_settings
+    from app.web.serving import prefer_select_wait
+
+    prefer_select_wait()  # before create_app: the engine imports psycopg
 
     settings = load_settings(async_mode="gevent")
     _configure_logging(settings.log_format)
