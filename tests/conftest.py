@@ -6,6 +6,9 @@ from pathlib import Path
 import pytest
 from flask import Flask
 
+from app.adapters.db.engine import make_engine
+from app.adapters.db.migrate import upgrade
+from app.adapters.db.uow import SessionFactory
 from tests.support.warehouse import fresh_postgres_db, make_app, prepare_database
 
 # One seeded SQLite file per session, copied per test: seeding takes a second, a copy a few ms.
@@ -41,3 +44,19 @@ def postgres_app() -> Iterator[Flask]:
             yield application
         finally:
             application.extensions["dockhand"].uow.engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def empty_uow(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[SessionFactory]:
+    """A migrated, empty database, SQLite then PostgreSQL: for the database adapters."""
+    if request.param == "sqlite":
+        upgrade(sqlite_url)
+        factory = SessionFactory(make_engine(sqlite_url))
+        yield factory
+        factory.engine.dispose()
+        return
+    with fresh_postgres_db() as url:
+        upgrade(url)
+        factory = SessionFactory(make_engine(url))
+        yield factory
+        factory.engine.dispose()

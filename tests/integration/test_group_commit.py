@@ -9,7 +9,6 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, cast
@@ -18,30 +17,17 @@ import pytest
 from sqlalchemy import Table, func, select, text
 from sqlalchemy.orm import Session
 
-from app.adapters.db.engine import make_engine
 from app.adapters.db.group_commit import GroupCommitter
-from app.adapters.db.migrate import upgrade
 from app.adapters.db.models import ScanLog
 from app.adapters.db.prepared import Cursor, Insert
 from app.adapters.db.uow import SessionFactory
-from tests.support.warehouse import fresh_postgres_db
 
 NOW = datetime(2026, 11, 26, 9, tzinfo=UTC)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def uow(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[SessionFactory]:
-    if request.param == "sqlite":
-        upgrade(sqlite_url)
-        factory = SessionFactory(make_engine(sqlite_url))
-        yield factory
-        factory.engine.dispose()
-        return
-    with fresh_postgres_db() as url:
-        upgrade(url)
-        factory = SessionFactory(make_engine(url))
-        yield factory
-        factory.engine.dispose()
+@pytest.fixture
+def uow(empty_uow: SessionFactory) -> SessionFactory:
+    return empty_uow
 
 
 def _log(s: Session, cid: str) -> str:

@@ -4,36 +4,22 @@ same `now`), and a scan's time must never come out as the one written before it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import cast
 
 import pytest
 from sqlalchemy import Table, select
 
-from app.adapters.db.engine import make_engine
-from app.adapters.db.migrate import upgrade
 from app.adapters.db.models import ScanLog
 from app.adapters.db.prepared import Cursor, Insert
 from app.adapters.db.uow import SessionFactory
-from tests.support.warehouse import fresh_postgres_db
 
 LOG = Insert(cast(Table, ScanLog.__table__))
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def uow(request: pytest.FixtureRequest, sqlite_url: str) -> Iterator[SessionFactory]:
-    if request.param == "sqlite":
-        upgrade(sqlite_url)
-        factory = SessionFactory(make_engine(sqlite_url))
-        yield factory
-        factory.engine.dispose()
-        return
-    with fresh_postgres_db() as url:
-        upgrade(url)
-        factory = SessionFactory(make_engine(url))
-        yield factory
-        factory.engine.dispose()
+@pytest.fixture
+def uow(empty_uow: SessionFactory) -> SessionFactory:
+    return empty_uow
 
 
 def test_each_row_keeps_its_own_time(uow: SessionFactory) -> None:
