@@ -132,8 +132,8 @@ class GroupCommitter:
         with self._lock:
             if self._writer is None or not self._writer.is_alive():
                 self._writer = threading.Thread(target=self._loop, name="group-commit", daemon=True)
-                self._running = os.getpid()
                 self._writer.start()
+                self._running = os.getpid()
 
     def _loop(self) -> None:
         try:
