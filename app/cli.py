@@ -322,11 +322,11 @@ def _serve(host: str | None, port: int | None) -> int:
     monkey.patch_all()
 
     from app import create_app
+    from app.adapters.db.psycopg_gevent import use_hub_wait
     from app.background import start_background
     from app.settings import load_settings
-    from app.web.serving import prefer_select_wait
 
-    prefer_select_wait()  # before create_app: the engine imports psycopg
+    use_hub_wait()  # psycopg waits for PostgreSQL on gevent's hub
 
     settings = load_settings(async_mode="gevent")
     _configure_logging(settings.log_format)

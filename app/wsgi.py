@@ -6,11 +6,12 @@ queue, and the outbox sender and pull poller elect one leader among them."""
 from __future__ import annotations
 
 from app import create_app
+from app.adapters.db.psycopg_gevent import use_hub_wait
 from app.background import start_background
 from app.settings import load_settings
-from app.web.serving import prefer_select_wait, tune_garbage_collector
+from app.web.serving import tune_garbage_collector
 
-prefer_select_wait()  # before create_app: the engine imports psycopg
+use_hub_wait()  # psycopg waits for PostgreSQL on gevent's hub
 application = create_app(load_settings(async_mode="gevent"))
 start_background(application)
 tune_garbage_collector()

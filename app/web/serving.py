@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import os
 import socket
 from typing import Any
 
@@ -58,19 +57,6 @@ def tune_garbage_collector() -> None:
     gc.freeze()
     gen0, gen1, _gen2 = gc.get_threshold()
     gc.set_threshold(gen0, gen1, FULL_COLLECTION_EVERY)
-
-
-PSYCOPG_WAIT = "PSYCOPG_WAIT_FUNC"
-
-
-def prefer_select_wait() -> None:
-    """Under gevent, psycopg waits for PostgreSQL's answers with select() on its one socket
-    (gevent's cooperative select) instead of poll(): gevent emulates poll() with a watcher
-    set, a timeout and a result object per wait, and psycopg waits once or more per round
-    trip. Measured with `scan_load.py --workers 2`, back to back: 2.18-2.24 ms of worker CPU
-    a scan against 2.56-2.59, open-loop p99 85-101 ms against 197-427. Before psycopg is
-    imported (it reads this once); an operator's own PSYCOPG_WAIT_FUNC wins."""
-    os.environ.setdefault(PSYCOPG_WAIT, "wait_select")
 
 
 def make_server(app: Any, host: str, port: int, access_log: bool = False) -> Any:
