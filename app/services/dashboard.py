@@ -382,10 +382,6 @@ class _Feed:
                     del self.holes[i]
 
 
-def _no_pause() -> None:
-    return None
-
-
 def _start_windows(lengths: Iterable[timedelta], now: datetime) -> dict[timedelta, RollingWindow]:
     out = {}
     for length in lengths:
@@ -409,7 +405,7 @@ class _Picks:
         now: datetime,
         day_start: datetime,
         lengths: frozenset[timedelta],
-        pause: Callable[[], None] = _no_pause,
+        pause: Callable[[], None],
     ) -> None:
         if set(self.windows) != lengths or not self.feed.still_there(s):
             self._start(s, now, day_start, lengths)
@@ -488,7 +484,7 @@ class _Scans:
         now: datetime,
         day_start: datetime,
         lengths: frozenset[timedelta],
-        pause: Callable[[], None] = _no_pause,
+        pause: Callable[[], None],
     ) -> None:
         if set(self.packs) != lengths or not self.feed.still_there(s):
             self._start(s, now, day_start, lengths)
@@ -610,7 +606,7 @@ class _Live:
         now: datetime,
         day_start: datetime,
         cfg: WaveConfig,
-        pause: Callable[[], None] = _no_pause,
+        pause: Callable[[], None],
     ) -> _Figures:
         lengths = frozenset({RATE_WINDOW, cfg.measure_window})
         with self.lock:  # snapshots from several greenlets (or threads) take turns

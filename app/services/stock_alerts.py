@@ -289,6 +289,7 @@ class AlertWatch:
         moved = {sku for i, sku in probe.ledger if i not in self.seen}
         open_low = any(kind == AlertKind.LOW_STOCK.value for _i, kind in probe.open_alerts)
         waiting = any(kind == AlertKind.NO_RESERVE.value for _i, kind in probe.open_alerts)
+        retry_faces = waiting and (full or bool(moved))  # stock may have arrived in reserve
         top = max(probe.top, self.ledger_cursor or 0)
         current: list[dict[str, Any]] | None = None
         if full or moved or open_low:
@@ -305,13 +306,13 @@ class AlertWatch:
                     part = set(ordered[i : i + SLICE_SKUS])
                     found = low_stock_changes(rx.session, part, self.default_threshold, figures)
                 to_write |= {c.sku_id for c in found}
-            if to_write or (waiting and (full or moved)):
+            if to_write or retry_faces:
                 now = clock()
                 with uow() as tx:
                     s = tx.session
                     # Decided again in the transaction: stock may have moved since.
                     check_low_stock(s, to_write, self.default_threshold, now)
-                    if waiting and (full or moved):  # stock may have arrived in reserve
+                    if retry_faces:
                         replenishment.retry_waiting_faces(s, None, "system", now)
                     current = open_list(s)  # as it will be once committed
                     tx.commit()

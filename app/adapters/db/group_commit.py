@@ -101,7 +101,6 @@ class GroupCommitter:
         self._lock = threading.Lock()
         self.batches = 0
         self.jobs = 0
-        self.reruns = 0  # batches written again after a fast attempt raised
 
     def run(self, job: Job[T], timeout_s: float = 60.0, fast: FastJob[T] | None = None) -> T:
         """Run `job(session, now)` in the next group transaction; return after the commit.
@@ -225,7 +224,6 @@ class GroupCommitter:
                     "fast path failed; the batch is written again with a savepoint per attempt",
                     exc_info=rerun.__cause__,
                 )
-                self.reruns += 1
                 self._write(batch, careful=True)
             self.batches += 1
             self.jobs += len(batch)
