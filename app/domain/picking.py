@@ -92,13 +92,18 @@ class PickState:
 
     @property
     def stage(self) -> Stage:
-        if self.done:
-            return Stage.DONE
-        if not self.location_confirmed:
-            return Stage.LOCATION
-        if self.picked < self.qty:
-            return Stage.ITEM
-        return Stage.TOTE
+        return stage_of(self.done, self.location_confirmed, self.picked, self.qty)
+
+
+def stage_of(done: bool, location_confirmed: bool, picked: int, qty: int) -> Stage:
+    """Where a task stands: the stage its next scan belongs to."""
+    if done:
+        return Stage.DONE
+    if not location_confirmed:
+        return Stage.LOCATION
+    if picked < qty:
+        return Stage.ITEM
+    return Stage.TOTE
 
 
 @dataclass(frozen=True)

@@ -26,8 +26,7 @@ from app.domain.hints import (
     PickFacts,
     pack_hint,
     pack_step,
-    pick_hint,
-    pick_hints,
+    task_hints,
 )
 from app.domain.text import msg
 from app.services import practice
@@ -216,9 +215,7 @@ def with_pick_hints(
         is_practice = bool(isinstance(wave_id, int) and flags.get(wave_id))
         task["practice"] = is_practice
         if show_hints(exp, is_practice):
-            facts = pick_facts(task)
-            task["hint"] = pick_hint(facts)
-            task["hints"] = pick_hints(facts)
+            task["hint"], task["hints"] = task_hints(pick_facts(task))
         else:
             task["hint"] = None
             task["hints"] = {}

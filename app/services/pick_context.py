@@ -8,6 +8,7 @@ common scan (app/services/pick_fast.py), so both answer with the same task view.
 
 from __future__ import annotations
 
+import functools
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.adapters.db import repositories as repo
 from app.adapters.db.models import Allocation, AllocationLine, PickTask, Stock, Wave
-from app.domain.picking import PickState
+from app.domain.picking import PickState, stage_of
 from app.services.per_owner import PerOwner
 
 
@@ -45,6 +46,26 @@ class TaskContext:
     allocation_id: str | None
     order_number: str | None
     wave: str | None
+
+    @functools.cached_property
+    def screen(self) -> dict[str, Any]:
+        """The part of the task's view (`view`) that is the same on every scan. Read-only:
+        every answer copies it."""
+        return {
+            "wave": self.wave,
+            "allocation_id": self.allocation_id,
+            "order_number": self.order_number,
+            "location": self.location,
+            "sku": self.sku,
+            "sku_name": self.sku_name,
+            "barcode": self.barcode,
+            "line_id": self.line_id,
+            "lot": self.wanted_lot,
+            "bin_lot": self.bin_lot,
+            "expires_on": self.bin_expires_on.isoformat() if self.bin_expires_on else None,
+            "serial_required": self.serial_required,
+            "kind": "pick",
+        }
 
 
 @dataclass(frozen=True)
@@ -108,7 +129,7 @@ def forget() -> None:
 
 
 def _cache(s: Session) -> OrderedDict[_ContextKey, tuple[float, TaskContext]]:
-    bind = s.get_bind()
+    bind = s.bind or s.get_bind()  # the attribute: asking get_bind() cost 1 % of a scan
     return _contexts(getattr(bind, "engine", bind))
 
 
@@ -178,30 +199,22 @@ def state_of(
 
 def view(ctx: TaskContext, row: TaskRow, tote: str | None) -> dict[str, Any]:
     """The task as the handheld shows it (docs/station-protocol.md)."""
-    stage = state_of(ctx, row, tote).stage.value if ctx.allocation_id is not None else None
+    if ctx.allocation_id is not None:
+        done = row.status == "done"
+        stage: str | None = stage_of(done, row.location_confirmed, row.picked_qty, row.qty).value
+    else:
+        stage = None
     return {
-        "task_id": row.id,
-        "wave": ctx.wave,
-        "wave_id": row.wave_id,
-        "allocation_id": ctx.allocation_id,
-        "order_number": ctx.order_number,
-        "location": ctx.location,
-        "sku": ctx.sku,
-        "sku_name": ctx.sku_name,
-        "barcode": ctx.barcode,
+        **ctx.screen,
         # Every code a scan of this SKU may normalise to: the handheld judges a scan itself
         # when the server is slow or out of reach, by the same rules.
         "item_codes": sorted(ctx.item_codes),
+        "task_id": row.id,
+        "wave_id": row.wave_id,
         "qty": row.qty,
         "picked": row.picked_qty,
         "location_confirmed": row.location_confirmed,
         "tote": tote,
-        "line_id": ctx.line_id,
-        "lot": ctx.wanted_lot,
-        "bin_lot": ctx.bin_lot,
-        "expires_on": ctx.bin_expires_on.isoformat() if ctx.bin_expires_on else None,
-        "serial_required": ctx.serial_required,
-        "kind": "pick",
         "status": row.status,
         "picker": row.picker,
         "stage": stage,

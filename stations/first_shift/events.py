@@ -29,9 +29,12 @@ log = logging.getLogger(__name__)
 
 
 def rules(c: Container) -> first_shift.FirstShiftRules:
-    return first_shift.FirstShiftRules(
-        c.settings.first_shift_pick_tasks, c.settings.first_shift_pack_orders
-    )
+    return _rules(c.settings.first_shift_pick_tasks, c.settings.first_shift_pack_orders)
+
+
+@functools.lru_cache(maxsize=16)
+def _rules(pick_tasks: int, pack_orders: int) -> first_shift.FirstShiftRules:
+    return first_shift.FirstShiftRules(pick_tasks, pack_orders)
 
 
 def practice_rules(c: Container) -> practice.PracticeRules:
@@ -51,7 +54,8 @@ def _with(decorate: Decorate) -> Callable[[Handler], Handler]:
             if not badge or not isinstance(ack, dict):
                 return ack
             try:
-                return decorate(ack, str(badge), self.c.uow, rules(self.c))
+                c = self.c
+                return decorate(ack, str(badge), c.uow, rules(c))
             except Exception:
                 # The action itself is done and committed: a missing hint must not turn its
                 # answer into an error (the handheld would resend a scan that counted).

@@ -102,7 +102,8 @@ class PickNamespace(FirstShiftEvents, StationNamespace):
                 scanned_at=meta.scanned_at,
                 queued=meta.queued,
             )
-            reply = picking.record_scan(cmd, self.c.uow, self.c.clock, self.c.writer)
+            c = self.c
+            reply = picking.record_scan(cmd, c.uow, c.clock, c.writer)
         Changes.mark()
         return reply.to_json()
 

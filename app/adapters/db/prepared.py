@@ -82,8 +82,9 @@ class _Compiled:
             values = {**self.constants, **values}
             for name, make in self.defaults:
                 values[name] = make(None)
+        elif self.processors:
+            values = dict(values)  # the caller's stays as given
         if self.processors:
-            values = dict(values)
             for name, proc in self.processors:
                 values[name] = proc(values[name])
         if self.names is None:
