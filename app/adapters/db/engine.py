@@ -10,6 +10,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from app.adapters.fast_json import column_dumps
+from app.adapters.offload import run_blocking
 
 
 def normalise_url(url: str) -> str:
@@ -61,6 +62,18 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA busy_timeout=30000")
         cur.close()
+
+    # With synchronous=FULL a COMMIT waits for the disk (an fsync: a millisecond here, tens
+    # on a busy disk). Under gevent that wait would hold the one event loop every station
+    # shares; on a native thread it does not (pysqlite releases the GIL, and the connection
+    # is the committing greenlet's alone: nobody else touches it meanwhile). Its own lane,
+    # so a commit never queues behind PIN checks or camera frames on the hub's pool.
+    plain_commit = engine.dialect.do_commit
+
+    def do_commit(dbapi_connection: Any) -> None:
+        run_blocking(plain_commit, dbapi_connection, lane="sqlite-commit")
+
+    engine.dialect.do_commit = do_commit  # type: ignore[method-assign]
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Any) -> None:
