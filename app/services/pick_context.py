@@ -129,7 +129,7 @@ def forget() -> None:
 
 
 def _cache(s: Session) -> OrderedDict[_ContextKey, tuple[float, TaskContext]]:
-    bind = s.bind or s.get_bind()  # the attribute: asking get_bind() cost 1 % of a scan
+    bind = s.bind or s.get_bind()  # get_bind() returns the attribute anyway, more slowly
     return _contexts(getattr(bind, "engine", bind))
 
 
