@@ -82,23 +82,23 @@ def pick_hints(f: PickFacts) -> dict[str, Text]:
 def task_hints(f: PickFacts) -> tuple[Text | None, dict[str, Text]]:
     """The hint for the task's stage (`pick_hint`) and every stage's (`pick_hints`). The
     same facts give the same hints, and a new picker's every scan carries them: kept per
-    facts as the hints read them (one unit left or several, not how many), so a task's
-    units counting down do not make new entries."""
-    hint, hints = _task_hints(f.stage, f.put_back, f.qty_left > 1, f.serial_required, f.lot, f.tote)
-    return hint, dict(hints)
+    facts as the hints read them (one unit left or several, not how many; the stage picks
+    one of them), so a task's units counting down do not make new entries."""
+    hints = _stage_hints(f.put_back, f.qty_left > 1, f.serial_required, f.lot, f.tote)
+    return hints.get(f.stage), dict(hints)
 
 
 @functools.lru_cache(maxsize=4096)
-def _task_hints(
-    stage: str, put_back: bool, several: bool, serial: bool, lot: str | None, tote: str | None
-) -> tuple[Text | None, dict[str, Text]]:
+def _stage_hints(
+    put_back: bool, several: bool, serial: bool, lot: str | None, tote: str | None
+) -> dict[str, Text]:
     left = 2 if several else 1
     out: dict[str, Text] = {}
-    for each in PickStage:
-        hint = pick_hint(PickFacts(each.value, put_back, left, serial, lot, tote))
+    for stage in PickStage:
+        hint = pick_hint(PickFacts(stage.value, put_back, left, serial, lot, tote))
         if hint is not None:
-            out[each.value] = hint
-    return pick_hint(PickFacts(stage, put_back, left, serial, lot, tote)), out
+            out[stage.value] = hint
+    return out
 
 
 # ---------------------------------------------------------------------------- pack
