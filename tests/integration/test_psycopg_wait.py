@@ -6,16 +6,10 @@ a hang, and an operator's own PSYCOPG_WAIT_FUNC still wins."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from tests.support.probes import run_python
 from tests.support.warehouse import POSTGRES_URL, require_postgres
-
-ROOT = Path(__file__).resolve().parents[2]
 
 PROBE = """
 import os, sys, time
@@ -53,18 +47,8 @@ elif sys.argv[1] == "terminated":
 
 
 def _probe(mode: str) -> list[str]:
-    env = {**os.environ, "PG_URL": POSTGRES_URL}
-    env.pop("PSYCOPG_WAIT_FUNC", None)
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, mode],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    return out.stdout.splitlines()
+    env = {"PG_URL": POSTGRES_URL, "PSYCOPG_WAIT_FUNC": None}  # the default wait, not an operator's
+    return run_python(PROBE, mode, env=env).splitlines()
 
 
 @pytest.mark.postgres
@@ -88,20 +72,11 @@ def test_a_dropped_connection_is_an_error_not_a_hang() -> None:
 
 
 def test_an_operators_own_choice_wins() -> None:
-    out = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "from gevent import monkey; monkey.patch_all();"
-            "import psycopg.waiting as w;"
-            "from app.adapters.db.psycopg_gevent import use_hub_wait;"
-            "print(use_hub_wait(), w.wait.__name__)",
-        ],
-        cwd=ROOT,
-        env={**os.environ, "PSYCOPG_WAIT_FUNC": "wait_select"},
-        capture_output=True,
-        text=True,
-        timeout=60,
+    out = run_python(
+        "from gevent import monkey; monkey.patch_all();"
+        "import psycopg.waiting as w;"
+        "from app.adapters.db.psycopg_gevent import use_hub_wait;"
+        "print(use_hub_wait(), w.wait.__name__)",
+        env={"PSYCOPG_WAIT_FUNC": "wait_select"},
     )
-    assert out.returncode == 0, out.stderr
-    assert out.stdout.strip() == "False wait_select"
+    assert out.strip() == "False wait_select"

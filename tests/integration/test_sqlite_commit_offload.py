@@ -1,6 +1,6 @@
-"""Under gevent a SQLite COMMIT (an fsync with synchronous=FULL) runs on the hub's thread pool
-(app/adapters/db/engine.py): every station shares the one event loop, and a commit waiting
-for a slow disk must not stop the other handhelds' scans from being read and answered.
+"""Under gevent a SQLite COMMIT (an fsync with synchronous=FULL) runs on a native thread pool
+of its own (app/adapters/db/engine.py): every station shares the one event loop, and a commit
+waiting for a slow disk must not stop the other handhelds' scans from being read and answered.
 
 The probe makes one commit slow for real: SQLite's trace callback, which it calls on the
 thread that runs each statement, sleeps 0.3 s when the statement is the COMMIT. Meanwhile a
@@ -10,12 +10,9 @@ each) filling the hub's shared pool do not hold them up."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.probes import run_python
 
 PROBE = """
 import sys, threading, time
@@ -70,16 +67,8 @@ print(during, committed_on[0] != main_thread, round(behind, 3), rows)
 
 
 def test_a_slow_commit_under_gevent_does_not_stop_the_other_greenlets(tmp_path: Path) -> None:
-    out = subprocess.run(
-        [sys.executable, "-c", PROBE, str(tmp_path / "offload.db")],
-        cwd=ROOT,
-        env=dict(os.environ),
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert out.returncode == 0, out.stderr
-    during, elsewhere, behind, rows = out.stdout.split(maxsplit=3)
+    out = run_python(PROBE, str(tmp_path / "offload.db"))
+    during, elsewhere, behind, rows = out.split(maxsplit=3)
     assert rows.strip() == "[42]"  # committed, durable, readable
     assert elsewhere == "True"  # the COMMIT ran off the event loop's thread
     assert int(during) >= 10  # the ticker ran through the 0.3 s commit (about 30 ticks)
