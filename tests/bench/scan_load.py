@@ -189,9 +189,15 @@ def bare_insert(c: Any, n: int, rng: random.Random) -> Call:
     return ("bare", "/bench", {"code": f"o{n}-{rng.random():.6f}"})
 
 
-async def saturate(clients: list[Any], seconds: float, make: Any) -> float:
-    """Accepted answers a second, every client sending as soon as its last was answered."""
+async def saturate(
+    clients: list[Any], seconds: float, make: Any, server_pid: int
+) -> tuple[float, float]:
+    """Accepted answers a second, every client sending as soon as its last was answered,
+    and the server's CPU milliseconds per accepted answer meanwhile (steadier than the
+    rate on a machine whose speed drifts: it does not count the time the server waited
+    for the cores it shares with these clients)."""
     done = refused = 0
+    cpu0 = tree_cpu_s(server_pid)
     stop = time.perf_counter() + seconds
 
     async def run(i: int, c: Any) -> None:
@@ -208,9 +214,11 @@ async def saturate(clients: list[Any], seconds: float, make: Any) -> float:
 
     t0 = time.perf_counter()
     await asyncio.gather(*(run(i, c) for i, c in enumerate(clients)))
+    elapsed = time.perf_counter() - t0
+    cpu_ms = (tree_cpu_s(server_pid) - cpu0) * 1000 / max(1, done)
     if refused:
         print(f"saturation: {refused} refused answers (not counted)", flush=True)
-    return done / (time.perf_counter() - t0)
+    return done / elapsed, cpu_ms
 
 
 class Bare:
@@ -282,9 +290,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             # by half within minutes, and one long run of each compared two different
             # machines. Each round's ratio compares neighbours in time; the median is quoted.
             rounds: list[tuple[float, float]] = []
+            cpu_rounds: list[tuple[float, float]] = []
+            pid = server.proc.pid
             per_round = args.saturation_seconds / args.saturation_rounds
             for r in range(args.saturation_rounds):
-                full_r = await saturate(
+                full_r, full_cpu = await saturate(
                     handhelds[: args.saturation_clients],
                     per_round,
                     lambda i, n, h, r=r: (
@@ -296,14 +306,20 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                             "client_scan_id": f"s{r}-{i}-{n}",
                         },
                     ),
+                    pid,
                 )
-                bare_r = await saturate(
+                bare_r, bare_cpu = await saturate(
                     bare_clients[: args.saturation_clients],
                     per_round,
                     lambda i, n, c, r=r: ("bare", "/bench", {"code": f"b{r}-{i}-{n}"}),
+                    pid,
                 )
                 rounds.append((full_r, bare_r))
-                print(f"saturation round {r + 1}: full {full_r:.0f}/s, bare {bare_r:.0f}/s")
+                cpu_rounds.append((full_cpu, bare_cpu))
+                print(
+                    f"saturation round {r + 1}: full {full_r:.0f}/s ({full_cpu:.3f} ms CPU),"
+                    f" bare {bare_r:.0f}/s ({bare_cpu:.3f} ms CPU)"
+                )
             full = statistics.median(f for f, _b in rounds)
             bare = statistics.median(b for _f, b in rounds)
             ratios = sorted(f / b for f, b in rounds if b)
@@ -326,6 +342,11 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "bare_inserts_per_s": round(bare, 1),
         "full_vs_bare": round(statistics.median(ratios), 2) if ratios else None,
         "full_vs_bare_rounds": [round(x, 2) for x in ratios],
+        # The server's CPU per accepted answer at saturation, and bare over full: what the
+        # ratio would be if the server's cores were its own.
+        "sat_full_cpu_ms": round(statistics.median(f for f, _b in cpu_rounds), 3),
+        "sat_bare_cpu_ms": round(statistics.median(b for _f, b in cpu_rounds), 3),
+        "cpu_bare_over_full": round(statistics.median(b / f for f, b in cpu_rounds if f), 2),
     }
 
 

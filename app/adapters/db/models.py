@@ -236,7 +236,8 @@ class PickTask(Base):
     wave_id: Mapped[int] = mapped_column(ForeignKey("waves.id"))
     allocation_pk: Mapped[int] = mapped_column(ForeignKey("allocations.id"), index=True)
     line_pk: Mapped[int] = mapped_column(ForeignKey("allocation_lines.id"))
-    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"))
+    # Indexed: deleting a reservation (a task's last unit) checks that no task points to it.
+    reservation_id: Mapped[int | None] = mapped_column(ForeignKey("reservations.id"), index=True)
     stock_id: Mapped[int] = mapped_column(ForeignKey("stock.id"))
     sequence: Mapped[int]
     qty: Mapped[int]
@@ -252,7 +253,9 @@ class Tote(Base):
     __tablename__ = "totes"
     id: Mapped[intpk]
     code: Mapped[str] = mapped_column(String(40), unique=True)
-    allocation_pk: Mapped[int | None] = mapped_column(ForeignKey("allocations.id"))
+    # Indexed: every pick scan asks for the tote its order already uses (a warehouse has
+    # thousands of totes; without it that question read all of them).
+    allocation_pk: Mapped[int | None] = mapped_column(ForeignKey("allocations.id"), index=True)
 
 
 class Carton(Base):
