@@ -8,11 +8,11 @@ Quantity comes from repeat scans or, once one unit has been scanned, from the ke
 
 from __future__ import annotations
 
-import dataclasses
 from dataclasses import dataclass
 from datetime import date
 from enum import Enum
 
+from app.domain.records import evolve
 from app.domain.scanning import ParsedScan, ScanKind, check_failed_message
 from app.domain.text import N_, Text, msg
 
@@ -152,7 +152,7 @@ def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
         if scan.kind is ScanKind.LOCATION:
             if scan.value != state.location:
                 return _reject(state, ScanOutcome.WRONG_LOCATION, scan)
-            new = dataclasses.replace(state, location_confirmed=True)
+            new = evolve(state, location_confirmed=True)
             return Step(new, ScanOutcome.LOCATION_OK, _msg(ScanOutcome.LOCATION_OK, new, scan))
         return _reject(state, ScanOutcome.EXPECTED_LOCATION, scan)
     if scan.kind is ScanKind.LOCATION:
@@ -176,7 +176,7 @@ def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
             return _reject(state, ScanOutcome.WRONG_TOTE, scan)
         if state.allocation_tote is None and ctx.tote_owner_is_other:
             return _reject(state, ScanOutcome.TOTE_IN_USE, scan)
-        new = dataclasses.replace(state, done=True, allocation_tote=scan.value)
+        new = evolve(state, done=True, allocation_tote=scan.value)
         return Step(new, ScanOutcome.TOTE_OK, _msg(ScanOutcome.TOTE_OK, new, scan), tote=scan.value)
     # Anything else is an item scan.
     if scan.value not in state.item_codes and scan.raw not in state.item_codes:
@@ -207,7 +207,7 @@ def step(state: PickState, scan: ParsedScan, ctx: ScanContext) -> Step:
     serials = state.serials
     if state.serial_required and scan.serial is not None:
         serials = serials | {scan.serial}
-    new = dataclasses.replace(state, picked=state.picked + 1, serials=serials)
+    new = evolve(state, picked=state.picked + 1, serials=serials)
     return Step(new, ScanOutcome.ITEM_OK, _progress(new), units_picked=1)
 
 
@@ -252,5 +252,5 @@ def enter_quantity(state: PickState, total: int) -> Step:
         return _reject(state, ScanOutcome.OVER_PICK, empty)
     if total <= state.picked:
         return _reject(state, ScanOutcome.BAD_QUANTITY, empty)
-    new = dataclasses.replace(state, picked=total)
+    new = evolve(state, picked=total)
     return Step(new, ScanOutcome.ITEM_OK, _progress(new), units_picked=total - state.picked)

@@ -164,7 +164,10 @@ def normalise_gtin(code: str) -> str | None:
 _DECODERS: list[Callable[[str], ParsedScan | None]] = [_internal, _gs1]
 
 
+@functools.lru_cache(maxsize=8192)
 def parse_scan(raw: str) -> ParsedScan:
+    """What a scanned text is. Kept per text, as `_gs1` is (the answer is immutable and
+    depends on the text alone): a floor scans the same codes all day."""
     text = raw.strip(_STRIP)
     for decode in _DECODERS:
         found = decode(text)

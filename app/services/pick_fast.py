@@ -23,6 +23,7 @@ from app.adapters.db.models import Allocation, AllocationLine, PickTask, Reserva
 from app.adapters.db.prepared import Cursor
 from app.domain.allocations import STOPPED
 from app.domain.picking import ScanContext, ScanOutcome, step
+from app.domain.records import evolve
 from app.domain.replenishment import Trigger
 from app.domain.scanning import ParsedScan, ScanKind
 from app.services import replenishment
@@ -80,14 +81,17 @@ def _scan(
     result = step(state_of(ctx, task, found.tote), parsed, ScanContext(now.date()))
     confirm: int | None = None
     unit: dict[str, Any] | None = None
+    bin_left = 0
     if result.outcome is ScanOutcome.LOCATION_OK:
         if not task.location_confirmed:
             confirm = task.id
-            task = dataclasses.replace(task, location_confirmed=True)
+            task = evolve(task, location_confirmed=True)
     elif result.outcome is ScanOutcome.ITEM_OK:
         units = result.units_picked
-        if not rows.take_from_bin(cur, ctx.stock_id, units):
+        left = rows.take_from_bin(cur, ctx.stock_id, units)
+        if left is None:
             return None  # the ORM path says why, with the bin's name
+        bin_left = left
         unit = {
             "pick_task_id": task.id,
             "allocation_pk": task.allocation_pk,
@@ -100,7 +104,7 @@ def _scan(
             "client_scan_id": who.client_scan_id,
             "at": now,
         }
-        task = dataclasses.replace(task, picked_qty=task.picked_qty + units)
+        task = evolve(task, picked_qty=task.picked_qty + units)
     elif result.outcome.accepted:  # not reached: tote scans never come here
         raise AssertionError(result.outcome)
     reply = ScanReply(result.outcome.accepted, result.outcome.value, result.message)
@@ -139,8 +143,10 @@ def _scan(
             },
         )
     _forget_loaded(s, found, ctx.stock_id)
-    if result.outcome is ScanOutcome.ITEM_OK and rows.face_at_or_below_min(
-        cur, ctx.location_id, ctx.sku_id
+    if (
+        unit is not None
+        and rows.face_may_be_at_or_below_min(found, bin_left)
+        and rows.face_at_or_below_min(cur, ctx.location_id, ctx.sku_id)
     ):
         replenishment.check_face(s, ctx.location_id, ctx.sku_id, Trigger.PICK, who.picker, now)
     return reply

@@ -63,9 +63,16 @@ _TASK = Prepared(
         .limit(1)
         .scalar_subquery(),
         select(_SL.c.id).where(_SL.c.client_scan_id == bindparam("cid")).limit(1).scalar_subquery(),
+        # The pick face's minimum, if it has a min/max rule (see face_at_or_below_min).
+        select(_RR.c.min_units)
+        .where(_RR.c.location_id == _S.c.location_id, _RR.c.sku_id == _S.c.sku_id)
+        .limit(1)
+        .scalar_subquery(),
     )
     .select_from(
-        _T.join(_A, _A.c.id == _T.c.allocation_pk).outerjoin(_R, _R.c.id == _T.c.reservation_id)
+        _T.join(_A, _A.c.id == _T.c.allocation_pk)
+        .join(_S, _S.c.id == _T.c.stock_id)
+        .outerjoin(_R, _R.c.id == _T.c.reservation_id)
     )
     .where(_T.c.id == bindparam("tid"))
     # The task's row is the lock every action on it meets (as the ORM path's get does).
@@ -74,8 +81,9 @@ _TASK = Prepared(
 _CONFIRM_LOCATION = Prepared(
     update(_T).where(_T.c.id == bindparam("tid")).values(location_confirmed=True)
 )
-# repositories.move_stock_row's conditional update: never below zero, never over-allocated.
-_MOVE = Prepared(MOVE_STOCK)
+# repositories.move_stock_row's conditional update: never below zero, never over-allocated;
+# with what the bin holds afterwards.
+_MOVE = Prepared(MOVE_STOCK.returning(_S.c.on_hand))
 _LEDGER = Insert(_M)
 # replenishment.after_pick's question: a face with a min/max, at or below its min?
 _FACE = Prepared(
@@ -118,6 +126,7 @@ class TaskAndOrder:
     allocation_id: str
     tote: str | None  # the tote the order already uses
     answered_before: bool  # a scan with this client scan id is in the log
+    face_min: int | None  # the min of the task's pick face's min/max rule, if it has one
 
 
 def task_and_order(cur: Cursor, task_id: int, client_scan_id: str | None) -> TaskAndOrder | None:
@@ -125,7 +134,7 @@ def task_and_order(cur: Cursor, task_id: int, client_scan_id: str | None) -> Tas
     if row is None:
         return None
     (tid, sid, lpk, apk, wid, seq, qty, picked, confirmed, status, picker) = row[:11]
-    rid, reserved, a_status, cancel_reason, practice, allocation_id, tote, prev = row[11:]
+    rid, reserved, a_status, cancel_reason, practice, allocation_id, tote, prev, face_min = row[11:]
     return TaskAndOrder(
         TaskRow(tid, sid, lpk, apk, wid, seq, qty, picked, bool(confirmed), status, picker),
         rid,
@@ -136,6 +145,7 @@ def task_and_order(cur: Cursor, task_id: int, client_scan_id: str | None) -> Tas
         allocation_id,
         tote,
         prev is not None,
+        face_min,
     )
 
 
@@ -143,10 +153,12 @@ def confirm_location(cur: Cursor, task_id: int) -> None:
     cur.execute(_CONFIRM_LOCATION, {"tid": task_id})
 
 
-def take_from_bin(cur: Cursor, stock_id: int, units: int) -> bool:
+def take_from_bin(cur: Cursor, stock_id: int, units: int) -> int | None:
     """Units leave the bin and its allocation (a pick), if the bin holds them: the
-    conditional update. False, and nothing written, if it does not."""
-    return bool(cur.execute(_MOVE, {"sid": stock_id, "dh": -units, "da": -units}).rowcount == 1)
+    conditional update, and the units the bin holds afterwards. None, and nothing written,
+    if it does not hold them."""
+    row = cur.execute(_MOVE, {"sid": stock_id, "dh": -units, "da": -units}).fetchone()
+    return None if row is None else int(row[0])
 
 
 def ledger_pick(
@@ -176,6 +188,14 @@ def ledger_pick(
             }
         ],
     )
+
+
+def face_may_be_at_or_below_min(found: TaskAndOrder, bin_left: int) -> bool:
+    """Whether face_at_or_below_min needs asking after a pick left `bin_left` units in the
+    task's bin: never without a rule, and never while this bin alone holds more than the
+    face's minimum (the face holds at least what this bin does). Saves that query on
+    nearly every pick."""
+    return found.face_min is not None and bin_left <= found.face_min
 
 
 def face_at_or_below_min(cur: Cursor, location_id: int, sku_id: int) -> bool:
