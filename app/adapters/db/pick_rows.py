@@ -82,7 +82,8 @@ _CONFIRM_LOCATION = Prepared(
     update(_T).where(_T.c.id == bindparam("tid")).values(location_confirmed=True)
 )
 # repositories.move_stock_row's conditional update: never below zero, never over-allocated;
-# with what the bin holds afterwards.
+# with what the bin holds afterwards (the row as this update left it: on PostgreSQL another
+# worker's pick of the same bin may have committed since the task was read).
 _MOVE = Prepared(MOVE_STOCK.returning(_S.c.on_hand))
 _LEDGER = Insert(_M)
 # replenishment.after_pick's question: a face with a min/max, at or below its min?
@@ -104,7 +105,14 @@ _LINE_PICKED = Prepared(
 _TASK_PICKED = Prepared(
     update(_T)
     .where(_T.c.id == bindparam("tid"))
-    .values(picked_qty=_T.c.picked_qty + bindparam("u"), reservation_id=bindparam("rid"))
+    .values(picked_qty=_T.c.picked_qty + bindparam("u"))
+)
+# The task's last reserved unit: it lets go of its reservation. Only then is reservation_id
+# written (writing it on every pick also rewrote its index entry and checked its key).
+_TASK_PICKED_UNRESERVED = Prepared(
+    update(_T)
+    .where(_T.c.id == bindparam("tid"))
+    .values(picked_qty=_T.c.picked_qty + bindparam("u"), reservation_id=None)
 )
 _STARTED = Prepared(
     update(_A)
@@ -211,11 +219,11 @@ def record_units(
     rid = found.reservation_id
     if rid is not None and found.reserved is not None and found.reserved - units > 0:
         cur.execute(_TAKE_RESERVED, {"rid": rid, "u": units})
-        keep = rid
+        cur.execute(_TASK_PICKED, {"tid": t.id, "u": units})
+    elif rid is None:
+        cur.execute(_TASK_PICKED, {"tid": t.id, "u": units})
     else:
-        keep = None
-    cur.execute(_TASK_PICKED, {"tid": t.id, "u": units, "rid": keep})
-    if rid is not None and keep is None:
+        cur.execute(_TASK_PICKED_UNRESERVED, {"tid": t.id, "u": units})
         cur.execute(_DROP_RESERVATION, {"rid": rid})
     cur.execute(_LINE_PICKED, {"lpk": t.line_pk, "u": units})
     cur.executemany(_UNIT, [unit_row])
