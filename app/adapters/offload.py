@@ -19,18 +19,23 @@ _lanes: dict[tuple[int, str], Any] = {}
 LANE_SIZE = 2
 
 
+def cooperative() -> bool:
+    """Whether gevent has patched the standard library: one event loop for everyone, where a
+    call that waits stops every other greenlet unless it runs through `run_blocking`."""
+    try:
+        from gevent import monkey
+    except ImportError:  # pragma: no cover - gevent is a dependency
+        return False
+    return bool(monkey.is_module_patched("socket"))
+
+
 def run_blocking(fn: Callable[..., _T], *args: Any, lane: str | None = None) -> _T:
     """`fn(*args)` on a native thread when gevent has patched the standard library (its
     exception, if any, is raised here): on the hub's thread pool, or on the pool named
     `lane`. A plain call otherwise."""
-    try:
-        from gevent import monkey
-
-        if monkey.is_module_patched("socket"):
-            result: _T = _pool(lane).apply(fn, args)
-            return result
-    except ImportError:  # pragma: no cover - gevent is a dependency
-        pass
+    if cooperative():
+        result: _T = _pool(lane).apply(fn, args)
+        return result
     return fn(*args)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from app.adapters.fast_json import column_dumps
-from app.adapters.offload import run_blocking
+from app.adapters.offload import cooperative, run_blocking
 
 
 def normalise_url(url: str) -> str:
@@ -21,6 +22,9 @@ def normalise_url(url: str) -> str:
 
 
 READ_ONLY = "dockhand_read_only"  # execution option of SessionFactory.reader's connections
+# How long a SQLite writer waits for another's lock (a command-line tool's, another process's).
+BUSY_TIMEOUT_S = 30
+SQLITE_BUSY = 5
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -33,7 +37,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(
             url,
             json_serializer=column_dumps,
-            connect_args={"timeout": 30, "check_same_thread": False},
+            connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
             poolclass=NullPool if db in (None, "", ":memory:") else None,
             **kwargs,
         )
@@ -60,7 +64,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
         cur.close()
 
     # With synchronous=FULL a COMMIT waits for the disk (an fsync: a millisecond here, tens
@@ -91,10 +95,34 @@ def _configure_sqlite(engine: Engine) -> None:
         # driver's connection (SQLAlchemy's statement execution around it was 20 µs of every
         # group commit's 60 µs begin), inside SQLAlchemy's begin, which wraps its errors as
         # it wraps any driver's (a busy timeout is an OperationalError as before).
-        reader = dbapi_connection.info.get("query_only", False)
-        dbapi_connection.execute("BEGIN" if reader else "BEGIN IMMEDIATE")
+        if dbapi_connection.info.get("query_only", False):
+            dbapi_connection.execute("BEGIN")  # a WAL reader takes no lock and waits for none
+        elif cooperative():
+            _begin_writing_without_stopping_the_loop(dbapi_connection)
+        else:
+            dbapi_connection.execute("BEGIN IMMEDIATE")
 
     engine.dialect.do_begin = do_begin  # type: ignore[method-assign]
+
+
+def _begin_writing_without_stopping_the_loop(dbapi_connection: Any) -> None:
+    """BEGIN IMMEDIATE under gevent. It waits (up to the busy timeout) while another
+    connection holds the write lock: a command-line tool's import, another process. SQLite
+    waits inside the call, and on the event loop's thread that would stop every station the
+    process serves for as long. So the lock is first asked for without waiting, which is
+    all it takes when nobody else holds it (two more statements a group transaction, a few
+    microseconds); when somebody does, the wait happens on the commits' own native thread
+    while the loop goes on."""
+    dbapi_connection.execute("PRAGMA busy_timeout=0")
+    try:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+        return
+    except sqlite3.OperationalError as exc:
+        if getattr(exc, "sqlite_errorcode", SQLITE_BUSY) != SQLITE_BUSY:
+            raise
+    finally:
+        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+    run_blocking(dbapi_connection.execute, "BEGIN IMMEDIATE", lane="sqlite-commit")
 
 
 def is_sqlite(engine: Engine) -> bool:
