@@ -118,7 +118,9 @@ def _begin_writing_without_stopping_the_loop(dbapi_connection: Any) -> None:
         dbapi_connection.execute("BEGIN IMMEDIATE")
         return
     except sqlite3.OperationalError as exc:
-        if getattr(exc, "sqlite_errorcode", SQLITE_BUSY) != SQLITE_BUSY:
+        # The extended code's low byte is the primary one (SQLITE_BUSY_RECOVERY and the
+        # like are busy too).
+        if getattr(exc, "sqlite_errorcode", SQLITE_BUSY) & 0xFF != SQLITE_BUSY:
             raise
     finally:
         dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
