@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import random
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from flask import Flask
@@ -23,13 +24,25 @@ from stations.supervisor.events import ROOM
 log = logging.getLogger(__name__)
 
 
-def start_background(app: Flask) -> None:
-    socketio.start_background_task(_outbox_loop, app)
-    socketio.start_background_task(_dashboard_loop, app)
-    socketio.start_background_task(_auto_wave_loop, app)
-    socketio.start_background_task(stock_alert_loop, app)
-    if container(app).settings.oms_pull_interval > 0:
-        socketio.start_background_task(_pull_loop, app)
+def start_background(app: Flask) -> int:
+    """The server's loops (outbox sender, dashboard push, automatic waves, stock alerts,
+    and the OMS poller in pull mode); none when the setting `run_background` is off
+    (`DOCKHAND_RUN_BACKGROUND=0`). Returns how many it started."""
+    settings = container(app).settings
+    if not settings.run_background:
+        log.warning("run_background is off: no outbox sending, dashboard pushes or alerts here")
+        return 0
+    loops: list[Callable[[Flask], None]] = [
+        _outbox_loop,
+        _dashboard_loop,
+        _auto_wave_loop,
+        stock_alert_loop,
+    ]
+    if settings.oms_pull_interval > 0:
+        loops.append(_pull_loop)
+    for loop in loops:
+        socketio.start_background_task(loop, app)
+    return len(loops)
 
 
 def _pull_loop(app: Flask) -> None:

@@ -68,7 +68,8 @@ class Settings:
     warehouse_postal_code: str = ""
     warehouse_country: str = "GB"
     config_dir: str = str(CONFIG_DIR)
-    # Background workers (outbox sender) run in `serve`; tests switch them off.
+    # The background loops (outbox sender, dashboard push, automatic waves, stock alerts, OMS
+    # poller) that `dockhand serve` and the gunicorn workers start; off, none (tests, tools).
     run_background: bool = True
 
     def with_overrides(self, **changes: Any) -> Settings:
