@@ -81,7 +81,7 @@ def _scan(
     result = step(state_of(ctx, task, found.tote), parsed, ScanContext(now.date()))
     confirm: int | None = None
     unit: dict[str, Any] | None = None
-    bin_left = 0
+    face_check = False
     if result.outcome is ScanOutcome.LOCATION_OK:
         if not task.location_confirmed:
             confirm = task.id
@@ -91,7 +91,7 @@ def _scan(
         left = rows.take_from_bin(cur, ctx.stock_id, units)
         if left is None:
             return None  # the ORM path says why, with the bin's name
-        bin_left = left
+        face_check = rows.face_may_be_at_or_below_min(found, left)
         unit = {
             "pick_task_id": task.id,
             "allocation_pk": task.allocation_pk,
@@ -143,11 +143,7 @@ def _scan(
             },
         )
     _forget_loaded(s, found, ctx.stock_id)
-    if (
-        unit is not None
-        and rows.face_may_be_at_or_below_min(found, bin_left)
-        and rows.face_at_or_below_min(cur, ctx.location_id, ctx.sku_id)
-    ):
+    if face_check and rows.face_at_or_below_min(cur, ctx.location_id, ctx.sku_id):
         replenishment.check_face(s, ctx.location_id, ctx.sku_id, Trigger.PICK, who.picker, now)
     return reply
 

@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 
 from app.adapters.config_files import load_carriers, load_cartons, load_layout
-from app.adapters.db.engine import is_sqlite, normalise_url
+from app.adapters.db.engine import BUSY_TIMEOUT_S, is_sqlite, normalise_url
 from app.adapters.db.models import (
     Allocation,
     AllocationLine,
@@ -188,7 +188,7 @@ def reader_engine(url: str, writer: Engine | None = None) -> Engine:
     if writer is not None and not is_sqlite(writer):
         return writer.execution_options(isolation_level="REPEATABLE READ")
     engine = create_engine(
-        normalise_url(url), connect_args={"timeout": 30, "check_same_thread": False}
+        normalise_url(url), connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False}
     )
 
     if is_sqlite(engine):
@@ -197,7 +197,7 @@ def reader_engine(url: str, writer: Engine | None = None) -> Engine:
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA busy_timeout=30000")
+            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
             cur.execute("PRAGMA query_only=ON")
             cur.close()
 

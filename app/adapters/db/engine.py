@@ -25,6 +25,12 @@ READ_ONLY = "dockhand_read_only"  # execution option of SessionFactory.reader's 
 # How long a SQLite writer waits for another's lock (a command-line tool's, another process's).
 BUSY_TIMEOUT_S = 30
 SQLITE_BUSY = 5
+# The native thread pool of the SQLite calls that wait (a COMMIT's fsync, a BEGIN's lock).
+_WAITS = "sqlite-commit"
+
+
+def _busy_timeout_pragma() -> str:
+    return f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}"
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -64,7 +70,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+        cur.execute(_busy_timeout_pragma())
         cur.close()
 
     # With synchronous=FULL a COMMIT waits for the disk (an fsync: a millisecond here, tens
@@ -75,7 +81,7 @@ def _configure_sqlite(engine: Engine) -> None:
     plain_commit = engine.dialect.do_commit
 
     def do_commit(dbapi_connection: Any) -> None:
-        run_blocking(plain_commit, dbapi_connection, lane="sqlite-commit")
+        run_blocking(plain_commit, dbapi_connection, lane=_WAITS)
 
     engine.dialect.do_commit = do_commit  # type: ignore[method-assign]
 
@@ -123,8 +129,8 @@ def _begin_writing_without_stopping_the_loop(dbapi_connection: Any) -> None:
         if getattr(exc, "sqlite_errorcode", SQLITE_BUSY) & 0xFF != SQLITE_BUSY:
             raise
     finally:
-        dbapi_connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
-    run_blocking(dbapi_connection.execute, "BEGIN IMMEDIATE", lane="sqlite-commit")
+        dbapi_connection.execute(_busy_timeout_pragma())
+    run_blocking(dbapi_connection.execute, "BEGIN IMMEDIATE", lane=_WAITS)
 
 
 def is_sqlite(engine: Engine) -> bool:
