@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.probes import run_python
+from tests.support.probes import TICKER, run_python
 
-PROBE = """
+PROBE = (
+    """
 import sqlite3, sys, time
 from gevent import monkey
 monkey.patch_all()
@@ -29,14 +30,9 @@ uow = SessionFactory(engines.make_engine("sqlite:///" + path))
 with uow() as tx:
     tx.session.execute(text("CREATE TABLE t (x INTEGER)"))
     tx.commit()
-ticks = 0
-def ticker():
-    global ticks
-    while True:
-        gevent.sleep(0.01)
-        ticks += 1
-gevent.spawn(ticker)
-
+"""
+    + TICKER
+    + """
 tool = sqlite3.connect(path, isolation_level=None)
 tool.execute("BEGIN IMMEDIATE")
 tool.execute("INSERT INTO t VALUES (1)")
@@ -63,6 +59,7 @@ with uow() as tx:
 free = time.perf_counter() - t0
 print(outcome, round(waited, 2), during, round(free, 3), rows)
 """
+)
 
 
 def test_a_writer_waiting_for_another_connections_lock_does_not_stop_the_loop(

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.support.probes import run_python
+from tests.support.probes import TICKER, run_python
 
-PROBE = """
+PROBE = (
+    """
 import sys, threading, time
 from gevent import monkey
 monkey.patch_all()
@@ -36,15 +37,9 @@ def slow_commit(statement):
     if statement == "COMMIT":
         committed_on.append(threading.get_native_id())
         real_sleep(0.3)  # a disk that takes its time
-
-ticks = 0
-def ticker():
-    global ticks
-    while True:
-        gevent.sleep(0.01)
-        ticks += 1
-
-gevent.spawn(ticker)
+"""
+    + TICKER
+    + """
 gevent.sleep(0.05)
 with uow() as tx:
     tx.session.connection().connection.driver_connection.set_trace_callback(slow_commit)
@@ -64,6 +59,7 @@ with uow() as tx:
 behind = time.perf_counter() - t0
 print(during, committed_on[0] != main_thread, round(behind, 3), rows)
 """
+)
 
 
 def test_a_slow_commit_under_gevent_does_not_stop_the_other_greenlets(tmp_path: Path) -> None:

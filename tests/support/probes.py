@@ -10,6 +10,18 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 
+# Probe code, after `import gevent`: a greenlet counting 10 ms sleeps in `ticks`, which tells
+# whether the event loop went on while something else waited.
+TICKER = """
+ticks = 0
+def ticker():
+    global ticks
+    while True:
+        gevent.sleep(0.01)
+        ticks += 1
+gevent.spawn(ticker)
+"""
+
 
 def run_python(code: str, *args: str, env: dict[str, str | None] | None = None) -> str:
     """`code` run with `args` as sys.argv[1:] and `env` over this process's environment (a
