@@ -11,12 +11,14 @@ from pathlib import Path
 from flask import Flask
 
 from app import socketio
+from app.adapters.audience import RoomAudience
 from app.adapters.db.leader import Leadership, describe
 from app.adapters.oms.puller import http_fetch
 from app.adapters.oms.sender import http_poster
 from app.adapters.wave_config import load_wave_config
 from app.container import container
 from app.services import dashboard, outbox, pull, waves
+from app.web.metrics import DASHBOARD_PUSHES
 from stations.common import Changes
 from stations.stock.alerts import stock_alert_loop
 from stations.supervisor.events import ROOM
@@ -99,10 +101,22 @@ def _outbox_loop(app: Flask) -> None:
 
 def _dashboard_loop(app: Flask, tick_s: float = 1.0) -> None:
     c = container(app)
+    audience = RoomAudience(
+        socketio.server,
+        "/supervisor",
+        ROOM,
+        c.settings.message_queue,
+        c.settings.message_queue_channel,
+    )
     last = 0.0
     while True:
         socketio.sleep(0.2)
+        audience.keep_saying()
         if not Changes.dirty.is_set() or time.monotonic() - last < tick_s:
+            continue
+        # Nobody watching: nothing to compute (a snapshot holds every station's scans up).
+        # The changes stay marked; the first tick with somebody watching pushes them.
+        if not audience.anyone():
             continue
         Changes.dirty.clear()
         last = time.monotonic()
@@ -114,6 +128,7 @@ def _dashboard_loop(app: Flask, tick_s: float = 1.0) -> None:
                 pause=lambda: socketio.sleep(0),
             )
             socketio.emit("dashboard", snap, namespace="/supervisor", to=ROOM)
+            DASHBOARD_PUSHES.inc()
         except Exception:
             log.exception("dashboard snapshot failed")
 

@@ -32,6 +32,11 @@ ACK_SECONDS = Histogram(
     buckets=(0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5),
     registry=REGISTRY,
 )
+DASHBOARD_PUSHES = Counter(
+    "dockhand_dashboard_pushes_total",
+    "Dashboard snapshots computed and pushed to the supervisors (only while somebody watches)",
+    registry=REGISTRY,
+)
 
 metrics = Blueprint("metrics", __name__)
 
