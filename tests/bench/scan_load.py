@@ -258,6 +258,19 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
                 assert task, "no task for a handheld"
                 handhelds.append(Handheld(sio, task))
             print(f"{len(handhelds)} handhelds signed in with a task each", flush=True)
+            # Supervisors on the dashboard: it is computed and pushed only while somebody
+            # watches (app/adapters/audience.py), and a snapshot holds the event loop.
+            pushes = 0
+
+            def pushed(_data: Any) -> None:
+                nonlocal pushes
+                pushes += 1
+
+            watchers = []
+            for _ in range(args.watchers):
+                sup = await connect(server.base, "/supervisor", "U0001")
+                sup.on("dashboard", pushed, namespace="/supervisor")
+                watchers.append(sup)
             # These 200 simulated handhelds share one process: its own full collections
             # (100-170 ms with all their sockets) would be timed as the server's latency.
             tune_garbage_collector()  # as the server does: frozen, rare full collections
@@ -324,6 +337,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
             bare = statistics.median(b for _f, b in rounds)
             ratios = sorted(f / b for f, b in rounds if b)
             print(f"saturation: full {full:.0f} scans/s, bare {bare:.0f} inserts/s", flush=True)
+            for sio in watchers:
+                await sio.disconnect()
             for h in handhelds:
                 await h.sio.disconnect()
             for c in bare_clients:
@@ -334,6 +349,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "handhelds": args.handhelds,
         "workers": args.workers,
         "rate_per_handheld": args.rate,
+        "watchers": args.watchers,
+        "dashboard_pushes": pushes,
         **load,
         "bare_p50_ms": bare_load["p50_ms"],
         "bare_p99_ms": bare_load["p99_ms"],
@@ -366,6 +383,12 @@ def main() -> None:
         "--saturation-seconds", type=float, default=12.0, help="per handler, over all rounds"
     )
     p.add_argument("--saturation-rounds", type=int, default=4)
+    p.add_argument(
+        "--watchers",
+        type=int,
+        default=0,
+        help="supervisors on the live dashboard meanwhile (its pushes cost the server)",
+    )
     args = p.parse_args()
     print(json.dumps(asyncio.run(main_async(args)) | {"at": datetime.now(UTC).isoformat()}))
 
