@@ -12,6 +12,7 @@ from flask import Flask
 
 from app import socketio
 from app.adapters.audience import RoomAudience
+from app.adapters.change_relay import ChangeRelay
 from app.adapters.db.leader import Leadership, describe
 from app.adapters.oms.puller import http_fetch
 from app.adapters.oms.sender import http_poster
@@ -99,32 +100,45 @@ def _outbox_loop(app: Flask) -> None:
         socketio.sleep(0 if sent else s.outbox_poll_s)
 
 
+LEAD_RETRY_S = 2.0  # how often a worker that does not push the dashboard asks to
+
+
 def _dashboard_loop(app: Flask, tick_s: float = 1.0) -> None:
     c = container(app)
+    s = c.settings
     audience = RoomAudience(
-        socketio.server,
-        "/supervisor",
-        ROOM,
-        c.settings.message_queue,
-        c.settings.message_queue_channel,
+        socketio.server, "/supervisor", ROOM, s.message_queue, s.message_queue_channel
     )
-    last = 0.0
+    # Several workers on Redis: one pushes for all, from every worker's changes.
+    relay = ChangeRelay.for_queue(s.message_queue, s.message_queue_channel)
+    lead = Leadership(c.uow.engine, "dashboard") if relay is not None else None
+    changed = False  # changes this process is to push
+    last = next_try = 0.0
     while True:
         socketio.sleep(0.2)
         audience.keep_saying()
-        if not Changes.dirty.is_set() or time.monotonic() - last < tick_s:
+        now = time.monotonic()
+        if Changes.dirty.is_set():
+            Changes.dirty.clear()
+            if relay is None or not relay.tell():
+                changed = True
+        if relay is not None and lead is not None and (lead.held or now >= next_try):
+            next_try = now + LEAD_RETRY_S
+            if lead.try_acquire():
+                changed = relay.take() or changed
+        if not changed or now - last < tick_s:
             continue
         # Nobody watching: nothing to compute (a snapshot holds every station's scans up).
-        # The changes stay marked; the first tick with somebody watching pushes them.
+        # The changes stay to push; the first tick with somebody watching pushes them.
         if not audience.anyone():
             continue
-        Changes.dirty.clear()
-        last = time.monotonic()
+        changed = False
+        last = now
         try:
             snap = dashboard.snapshot(
                 c.uow,
                 clock=c.clock,
-                config=load_wave_config(Path(c.settings.config_dir)),
+                config=load_wave_config(Path(s.config_dir)),
                 pause=lambda: socketio.sleep(0),
             )
             socketio.emit("dashboard", snap, namespace="/supervisor", to=ROOM)

@@ -2,7 +2,8 @@
 a snapshot of a busy floor holds every handheld's scans up for tens of milliseconds a second.
 Nothing may be lost by skipping it: the first push after somebody signs in carries every
 change made meanwhile. With several workers, a worker learns from Redis that somebody
-watches on another worker (tests/integration/test_scale_out.py runs the two processes)."""
+watches on another worker, and only one worker pushes, from every worker's changes
+(tests/integration/test_scale_out.py runs the two processes)."""
 
 from __future__ import annotations
 
@@ -20,6 +21,7 @@ import requests
 import socketio
 
 from app.adapters.audience import RoomAudience
+from app.adapters.change_relay import ChangeRelay
 from tests.e2e.live import Server, ServerFailed, running_server
 from tests.integration.test_scale_out import require_redis
 from tests.support.warehouse import REDIS_URL, allocation_doc
@@ -128,3 +130,23 @@ def test_a_queue_it_cannot_ask_counts_as_somebody_watching() -> None:
     assert down.anyone()
     other = RoomAudience(socketio.Server(), "/supervisor", "dashboard", "amqp://127.0.0.1//")
     assert other.anyone()
+
+
+def test_changes_told_on_any_worker_are_taken_once_by_the_one_that_pushes() -> None:
+    require_redis()
+    channel = f"dockhand-test-{uuid.uuid4().hex[:8]}"
+    a = ChangeRelay.for_queue(REDIS_URL, channel)
+    b = ChangeRelay.for_queue(REDIS_URL, channel)
+    assert a is not None and b is not None
+    assert not b.take()
+    assert a.tell()
+    assert b.take(), "the pushing worker did not learn of another worker's change"
+    assert not b.take(), "one change was pushed twice"
+    assert ChangeRelay.for_queue("", channel) is None  # one process: it pushes its own
+
+
+def test_a_relay_that_cannot_reach_redis_pushes_rather_than_loses_a_change() -> None:
+    down = ChangeRelay.for_queue("redis://127.0.0.1:1/0", "dockhand")
+    assert down is not None
+    assert not down.tell()  # the worker then pushes its own change
+    assert down.take()  # and the pushing worker pushes, changed or not

@@ -147,6 +147,61 @@ def test_a_scan_on_one_worker_updates_a_dashboard_on_the_other(
         sio.disconnect()
 
 
+def pushes_of(worker: Worker) -> float:
+    text = requests.get(worker.url + "/metrics", timeout=10).text
+    for line in text.splitlines():
+        if line.startswith("dockhand_dashboard_pushes_total "):
+            return float(line.split()[1])
+    raise AssertionError("no dockhand_dashboard_pushes_total on /metrics")
+
+
+def test_one_worker_pushes_the_dashboard_for_both(two_workers: tuple[Worker, Worker]) -> None:
+    """Both workers handle scans; one of them computes and pushes the snapshots (a second
+    each at most), not each its own: before, a supervisor got a push a second from every
+    worker with changes, each a snapshot's worth of reads."""
+    import json
+
+    from app.domain.signing import signed_headers
+
+    a, b = two_workers
+    for i in range(2):
+        body = json.dumps(allocation_doc(f"AL-P{i}")).encode()
+        resp = requests.post(
+            a.url + "/api/v1/allocations",
+            data=body,
+            timeout=10,
+            headers={
+                "Content-Type": "application/json",
+                **signed_headers(SECRET, body, time.time()),
+            },
+        )
+        assert resp.status_code == 202
+    boss = client(b.url, "/supervisor", "U0001")
+    assert boss.call("build_wave", {"release": True}, namespace="/supervisor")["ok"]
+    pushes: list[float] = []
+    boss.on("dashboard", lambda _d: pushes.append(time.monotonic()), namespace="/supervisor")
+    pickers = [(client(w.url, "/pick", badge), w) for w, badge in ((a, "U0010"), (b, "U0011"))]
+    tasks = [p.call("next_task", {}, namespace="/pick")["task"] for p, _w in pickers]
+    assert all(tasks), tasks
+    time.sleep(2.5)  # the leadership settles (a worker asks every 2 s)
+    before = {w.url: pushes_of(w) for w in (a, b)}
+    pushes.clear()
+    start = time.monotonic()
+    while time.monotonic() - start < 4:  # both workers change the floor all the time
+        for (picker, _w), task in zip(pickers, tasks, strict=True):
+            ack = picker.call(
+                "scan", {"task_id": task["task_id"], "code": task["location"]}, namespace="/pick"
+            )
+            assert ack["ok"], ack
+        time.sleep(0.05)
+    time.sleep(1.5)
+    grew = [w.url for w in (a, b) if pushes_of(w) > before[w.url]]
+    assert len(grew) == 1, f"workers that pushed: {grew}"
+    assert 2 <= len(pushes) <= 7, f"{len(pushes)} pushes in 5.5 s"
+    for sio in (boss, *(p for p, _w in pickers)):
+        sio.disconnect()
+
+
 def test_serve_with_several_workers_runs_one_order_across_them(tmp_path: Path) -> None:
     require_redis()
     with fresh_postgres_db() as url:
