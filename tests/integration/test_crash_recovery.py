@@ -4,7 +4,6 @@ and the stock ledger must still add up."""
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
@@ -22,9 +21,8 @@ from sqlalchemy import func, select
 from app.adapters.db.engine import make_engine
 from app.adapters.db.models import PickTask, ScanLog
 from app.adapters.db.uow import SessionFactory
-from app.domain.signing import signed_headers
 from tests.e2e.live import free_port
-from tests.support.warehouse import SECRET, allocation_doc, prepare_database
+from tests.support.warehouse import SECRET, allocation_doc, post_allocation_to, prepare_database
 from tests.test_support import floor_totals
 
 KILLS = 5
@@ -78,19 +76,8 @@ def test_every_acknowledged_scan_survives_sigkill(tmp_path: Path) -> None:
     server = Server(url, tmp_path / "server.log")
     server.start()
     for i in range(12):
-        body = json.dumps(
-            allocation_doc(f"AL-K{i}", lines=[{"line_id": "1", "sku": "MUG-BLK-S", "qty": 2}])
-        ).encode()
-        resp = requests.post(
-            server.base + "/api/v1/allocations",
-            data=body,
-            timeout=10,
-            headers={
-                "Content-Type": "application/json",
-                **signed_headers(SECRET, body, time.time()),
-            },
-        )
-        assert resp.status_code == 202
+        doc = allocation_doc(f"AL-K{i}", lines=[{"line_id": "1", "sku": "MUG-BLK-S", "qty": 2}])
+        assert post_allocation_to(server.base, doc).status_code == 202
     sup = socketio.Client()
     sup.connect(server.base, namespaces=["/supervisor"], transports=["websocket"])
     sup.call("sign_in", {"badge": "U0001", "pin": "1234"}, namespace="/supervisor")

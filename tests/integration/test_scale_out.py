@@ -19,12 +19,14 @@ import redis
 import requests
 import socketio
 
+from app.domain.signing import signed_headers
 from tests.e2e.live import free_port
 from tests.support.warehouse import (
     REDIS_URL,
     SECRET,
     allocation_doc,
     fresh_postgres_db,
+    post_allocation_to,
     prepare_database,
 )
 
@@ -114,18 +116,7 @@ def test_a_scan_on_one_worker_updates_a_dashboard_on_the_other(
         if data["scans"].get("pick"):
             arrived.set()
 
-    import json
-
-    from app.domain.signing import signed_headers
-
-    body = json.dumps(allocation_doc("AL-SO")).encode()
-    resp = requests.post(
-        a.url + "/api/v1/allocations",
-        data=body,
-        timeout=10,
-        headers={"Content-Type": "application/json", **signed_headers(SECRET, body, time.time())},
-    )
-    assert resp.status_code == 202
+    assert post_allocation_to(a.url, allocation_doc("AL-SO")).status_code == 202
     supervisor_a = client(a.url, "/supervisor", "U0001")
     wave = supervisor_a.call("build_wave", {"release": True}, namespace="/supervisor")
     assert wave["ok"], wave
@@ -159,23 +150,9 @@ def test_one_worker_pushes_the_dashboard_for_both(two_workers: tuple[Worker, Wor
     """Both workers handle scans; one of them computes and pushes the snapshots (a second
     each at most), not each its own: before, a supervisor got a push a second from every
     worker with changes, each a snapshot's worth of reads."""
-    import json
-
-    from app.domain.signing import signed_headers
-
     a, b = two_workers
     for i in range(2):
-        body = json.dumps(allocation_doc(f"AL-P{i}")).encode()
-        resp = requests.post(
-            a.url + "/api/v1/allocations",
-            data=body,
-            timeout=10,
-            headers={
-                "Content-Type": "application/json",
-                **signed_headers(SECRET, body, time.time()),
-            },
-        )
-        assert resp.status_code == 202
+        assert post_allocation_to(a.url, allocation_doc(f"AL-P{i}")).status_code == 202
     boss = client(b.url, "/supervisor", "U0001")
     assert boss.call("build_wave", {"release": True}, namespace="/supervisor")["ok"]
     pushes: list[float] = []
@@ -232,21 +209,7 @@ def test_serve_with_several_workers_runs_one_order_across_them(tmp_path: Path) -
                 except requests.RequestException:
                     time.sleep(0.3)
             assert len(pids) == 2, (tmp_path / "gunicorn.log").read_text()[-2000:]
-            import json
-
-            from app.domain.signing import signed_headers
-
-            body = json.dumps(allocation_doc("AL-GW")).encode()
-            resp = requests.post(
-                base + "/api/v1/allocations",
-                data=body,
-                timeout=10,
-                headers={
-                    "Content-Type": "application/json",
-                    **signed_headers(SECRET, body, time.time()),
-                },
-            )
-            assert resp.status_code == 202
+            assert post_allocation_to(base, allocation_doc("AL-GW")).status_code == 202
             sup = client(base, "/supervisor", "U0001")
             assert sup.call("build_wave", {"release": True}, namespace="/supervisor")["ok"]
             picker = client(base, "/pick", "U0010")

@@ -95,6 +95,19 @@ def signed_post(client: FlaskClient, path: str, doc: Any, secret: str = SECRET) 
     )
 
 
+def post_allocation_to(base_url: str, doc: Any, secret: str = SECRET) -> Any:
+    """A signed allocation POST to a live server (a `dockhand serve` process)."""
+    import requests
+
+    body = json.dumps(doc).encode()
+    return requests.post(
+        base_url + "/api/v1/allocations",
+        data=body,
+        timeout=10,
+        headers={"Content-Type": "application/json", **signed_headers(secret, body, time.time())},
+    )
+
+
 def signed_get(client: FlaskClient, path: str, secret: str = SECRET) -> Any:
     return client.get(path, headers=signed_headers(secret, b"", time.time()))
 
