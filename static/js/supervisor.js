@@ -46,11 +46,16 @@ const st = station("/supervisor", {
 
 stockAlerts(st); // low stock and pick faces without reserve (docs/stock.md)
 
-// Pushes keep the page live; a slow poll covers a missed push (e.g. several workers, no queue).
-const fallback = poller(() => refresh(), 15000);
+// Pushes keep the page live; a slow poll covers a missed push (e.g. several workers, no queue),
+// and asks only when no push came for as long: each snapshot holds up the server's scans.
+const POLL_MS = 15000;
+let lastPush = 0;
+const fallback = poller(() => (Date.now() - lastPush < POLL_MS ? null : refresh()), POLL_MS);
 
 st.socket.on("dashboard", (data) => {
-  if (st.user) render(data);
+  if (!st.user) return;
+  lastPush = Date.now();
+  render(data);
 });
 
 async function refresh() {

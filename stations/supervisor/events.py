@@ -5,6 +5,7 @@ from typing import Any
 
 from flask_socketio import join_room, leave_room
 
+from app import socketio
 from app.adapters.wave_config import WaveConfig, load_wave_config
 from app.domain.text import msg, nmsg
 from app.services import dashboard, outbox, stock_alerts, wave_ops, waves
@@ -57,8 +58,13 @@ class SupervisorNamespace(StationNamespace):
         self.user()
         return {
             "ok": True,
+            # Yielding between its parts, as the push loop's: a snapshot is tens of
+            # milliseconds that every station's scans would otherwise wait behind.
             "dashboard": dashboard.snapshot(
-                self.c.uow, clock=self.c.clock, config=self.waves_config
+                self.c.uow,
+                clock=self.c.clock,
+                config=self.waves_config,
+                pause=lambda: socketio.sleep(0),
             ),
         }
 

@@ -6,6 +6,7 @@ a reload."""
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import time
@@ -13,6 +14,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+import requests
 from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.live import REPO, Server
@@ -26,6 +28,15 @@ SKUS = ["TSHIRT-BLK-S", "MUG-BLK-S", "CAP-BLK-S", "SOCKS-BLK-S", "NOTEBOOK-BLK-S
 
 def number(page: Page, selector: str) -> int:
     return int(page.inner_text(selector).strip() or "0")
+
+
+def snapshots_asked(server: Server) -> float:
+    """The supervisors' `snapshot` calls so far (each holds up the server's scans)."""
+    text = requests.get(server.url("/metrics"), timeout=10).text
+    found = re.findall(
+        r'^dockhand_station_events_total\{[^}]*event="snapshot"[^}]*\} ([0-9.e+]+)$', text, re.M
+    )
+    return sum(float(n) for n in found)
 
 
 def test_dashboard_numbers_move_while_simulated_pickers_work(
@@ -56,6 +67,7 @@ def test_dashboard_numbers_move_while_simulated_pickers_work(
         )
         assert pick_queue_before > 0
 
+        asked_before = snapshots_asked(server)
         sim = subprocess.Popen(
             [
                 sys.executable,
@@ -100,6 +112,9 @@ def test_dashboard_numbers_move_while_simulated_pickers_work(
             if sim.poll() is None:
                 sim.kill()
         assert sim.returncode == 0, err[-2000:]
+        # Pushes came every second of the run: the page's fallback poll (every 15 s) did not
+        # ask for snapshots meanwhile (one at most, at the run's edges).
+        assert snapshots_asked(server) - asked_before <= 1
         report = json.loads(out.strip().splitlines()[-1])
         assert report["tasks_done"] > 0, report
         # Numbers kept moving to the end of the run.
