@@ -20,10 +20,11 @@ from __future__ import annotations
 import logging
 import math
 import time
-from collections.abc import Callable
 from typing import Any
 
 import redis
+
+from app.adapters.queue_redis import client_for
 
 log = logging.getLogger(__name__)
 
@@ -38,20 +39,14 @@ class RoomAudience:
         room: str,
         message_queue: str = "",
         channel: str = "dockhand",
-        clock: Callable[[], float] = time.monotonic,
         ttl_s: int = WATCHED_TTL_S,
     ) -> None:
         self._server = server
         self.namespace = namespace
         self.room = room
         self._shared = bool(message_queue)  # other workers may have people in the room
-        self._redis: redis.Redis | None = None
-        if message_queue.startswith(("redis://", "rediss://", "unix://")):
-            self._redis = redis.Redis.from_url(
-                message_queue, socket_timeout=1, socket_connect_timeout=1
-            )
+        self._redis = client_for(message_queue)
         self._key = f"{channel}:watched:{namespace}:{room}"
-        self._clock = clock
         self._ttl_s = ttl_s
         self._said_at = -math.inf
 
@@ -84,7 +79,7 @@ class RoomAudience:
     def _say(self) -> None:
         if self._redis is None:
             return
-        now = self._clock()
+        now = time.monotonic()
         if now - self._said_at < self._ttl_s / 3:
             return
         try:

@@ -14,23 +14,22 @@ import logging
 
 import redis
 
+from app.adapters.queue_redis import client_for
+
 log = logging.getLogger(__name__)
 
 
 class ChangeRelay:
-    def __init__(self, message_queue: str, channel: str) -> None:
-        self._redis = redis.Redis.from_url(
-            message_queue, socket_timeout=1, socket_connect_timeout=1
-        )
+    def __init__(self, client: redis.Redis, channel: str) -> None:
+        self._redis = client
         self._key = f"{channel}:dashboard:changed"
 
     @classmethod
     def for_queue(cls, message_queue: str, channel: str) -> ChangeRelay | None:
         """A relay on the Redis message queue; None without one (one process, or a queue
         this cannot read: every worker then pushes its own changes)."""
-        if message_queue.startswith(("redis://", "rediss://", "unix://")):
-            return cls(message_queue, channel)
-        return None
+        client = client_for(message_queue)
+        return None if client is None else cls(client, channel)
 
     def tell(self) -> bool:
         """Say that the floor changed here. False if Redis could not be told."""

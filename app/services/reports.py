@@ -43,7 +43,7 @@ from sqlalchemy import (
 )
 
 from app.adapters.config_files import load_carriers, load_cartons, load_layout
-from app.adapters.db.engine import BUSY_TIMEOUT_S, is_sqlite, normalise_url
+from app.adapters.db.engine import BUSY_TIMEOUT_S, busy_timeout_pragma, is_sqlite, normalise_url
 from app.adapters.db.models import (
     Allocation,
     AllocationLine,
@@ -197,7 +197,7 @@ def reader_engine(url: str, writer: Engine | None = None) -> Engine:
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None
             cur = dbapi_conn.cursor()
-            cur.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}")
+            cur.execute(busy_timeout_pragma())
             cur.execute("PRAGMA query_only=ON")
             cur.close()
 

@@ -6,7 +6,6 @@ a reload."""
 from __future__ import annotations
 
 import json
-import re
 import subprocess
 import sys
 import time
@@ -19,6 +18,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from tests.e2e.live import REPO, Server
 from tests.e2e.test_one_order_every_station import Stations, click, expect_banner, sign_in
+from tests.support.metrics import counter_total
 from tests.support.warehouse import allocation_doc
 
 pytestmark = pytest.mark.e2e
@@ -33,10 +33,7 @@ def number(page: Page, selector: str) -> int:
 def snapshots_asked(server: Server) -> float:
     """The supervisors' `snapshot` calls so far (each holds up the server's scans)."""
     text = requests.get(server.url("/metrics"), timeout=10).text
-    found = re.findall(
-        r'^dockhand_station_events_total\{[^}]*event="snapshot"[^}]*\} ([0-9.e+]+)$', text, re.M
-    )
-    return sum(float(n) for n in found)
+    return counter_total(text, "dockhand_station_events_total", event="snapshot")
 
 
 def test_dashboard_numbers_move_while_simulated_pickers_work(

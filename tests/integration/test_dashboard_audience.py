@@ -7,7 +7,6 @@ watches on another worker, and only one worker pushes, from every worker's chang
 
 from __future__ import annotations
 
-import re
 import threading
 import time
 import uuid
@@ -24,14 +23,13 @@ from app.adapters.audience import RoomAudience
 from app.adapters.change_relay import ChangeRelay
 from tests.e2e.live import Server, ServerFailed, running_server
 from tests.integration.test_scale_out import require_redis
+from tests.support.metrics import counter_total
 from tests.support.warehouse import REDIS_URL, allocation_doc
 
 
 def pushes_so_far(server: Server) -> float:
     text = requests.get(server.url("/metrics"), timeout=10).text
-    found = re.search(r"^dockhand_dashboard_pushes_total ([0-9.e+]+)$", text, re.M)
-    assert found, "no dockhand_dashboard_pushes_total on /metrics"
-    return float(found.group(1))
+    return counter_total(text, "dockhand_dashboard_pushes_total")
 
 
 def signed_in(server: Server, namespace: str, badge: str) -> socketio.Client:

@@ -21,6 +21,7 @@ import socketio
 
 from app.domain.signing import signed_headers
 from tests.e2e.live import free_port
+from tests.support.metrics import counter_total
 from tests.support.warehouse import (
     REDIS_URL,
     SECRET,
@@ -140,10 +141,7 @@ def test_a_scan_on_one_worker_updates_a_dashboard_on_the_other(
 
 def pushes_of(worker: Worker) -> float:
     text = requests.get(worker.url + "/metrics", timeout=10).text
-    for line in text.splitlines():
-        if line.startswith("dockhand_dashboard_pushes_total "):
-            return float(line.split()[1])
-    raise AssertionError("no dockhand_dashboard_pushes_total on /metrics")
+    return counter_total(text, "dockhand_dashboard_pushes_total")
 
 
 def test_one_worker_pushes_the_dashboard_for_both(two_workers: tuple[Worker, Worker]) -> None:

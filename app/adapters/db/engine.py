@@ -29,7 +29,8 @@ SQLITE_BUSY = 5
 _WAITS = "sqlite-commit"
 
 
-def _busy_timeout_pragma() -> str:
+def busy_timeout_pragma() -> str:
+    """BUSY_TIMEOUT_S as the pragma every SQLite connection of ours runs (writers, readers)."""
     return f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}"
 
 
@@ -70,7 +71,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute(_busy_timeout_pragma())
+        cur.execute(busy_timeout_pragma())
         cur.close()
 
     # With synchronous=FULL a COMMIT waits for the disk (an fsync: a millisecond here, tens
@@ -129,7 +130,7 @@ def _begin_writing_without_stopping_the_loop(dbapi_connection: Any) -> None:
         if getattr(exc, "sqlite_errorcode", SQLITE_BUSY) & 0xFF != SQLITE_BUSY:
             raise
     finally:
-        dbapi_connection.execute(_busy_timeout_pragma())
+        dbapi_connection.execute(busy_timeout_pragma())
     run_blocking(dbapi_connection.execute, "BEGIN IMMEDIATE", lane=_WAITS)
 
 
