@@ -46,6 +46,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             json_serializer=column_dumps,
             connect_args={"timeout": BUSY_TIMEOUT_S, "check_same_thread": False},
             poolclass=NullPool if db in (None, "", ":memory:") else None,
+            # The connection returned last goes out next: SQLite keeps a connection's page
+            # cache only while no other connection writes, and the group-commit writer taking
+            # the idle connections in turn read every page it touched again, batch after
+            # batch (docs/scan-throughput.md, "Tenth session").
+            pool_use_lifo=True,
             **kwargs,
         )
         _configure_sqlite(engine)
