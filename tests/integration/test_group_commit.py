@@ -240,7 +240,8 @@ def test_under_gevent_scans_arriving_together_share_a_commit(uow: SessionFactory
     """`dockhand serve` runs the writer as a greenlet: while it runs a job and commits,
     nobody else runs. On SQLite (where nothing in a job waits on a socket) it used to take
     each batch's first job and find nothing else queued: 300 jobs, 300 commits, however
-    busy. It now lets the event loop run dry first (seen: 6-7 group transactions here)."""
+    busy. The commit now waits on a native thread while the loop runs, and the writer lets
+    the loop run dry before a batch (seen: 5-7 group transactions here)."""
     root = Path(__file__).resolve().parents[2]
     url = uow.engine.url.render_as_string(hide_password=False)
     done = subprocess.run(

@@ -39,7 +39,10 @@ def is_transient(exc: BaseException) -> bool:
 Job = Callable[[Session, datetime], T]
 
 # Under gevent, how long the writer waits at most for the loop to run dry before a batch.
-SETTLE_MAX_S = 0.002
+# Under saturation the loop never runs dry and every batch waits all of it: 2 ms cost the
+# full scan handler 5-8 % of its throughput at 32 clients; 0.25-1 ms measured alike
+# (docs/scan-throughput.md, "Tenth session").
+SETTLE_MAX_S = 0.0005
 
 
 def _no_wait() -> None:
@@ -50,9 +53,11 @@ def _settler() -> Callable[[], None]:
     """What the writer does between taking a batch's first job and the rest.
 
     A real thread needs nothing: callers queue up while it commits. Under gevent the writer
-    is a greenlet, and while it runs jobs and commits no other greenlet runs, so nobody can
-    have queued anything meanwhile: every batch was one job, one commit per scan (measured:
-    batches of 1 at 400 scans a second, the writer busy 60-70 % of the time). It first waits
+    is a greenlet, and while it runs jobs no other greenlet runs. When the commit ran on the
+    loop too, nobody could queue anything meanwhile: every batch was one job, one commit per
+    scan (measured: batches of 1 at 400 scans a second, the writer busy 60-70 % of the
+    time). The commit now waits on a native thread (engine.py) while the loop serves the
+    stations, and the next batch gathers then; before taking a batch the writer still waits
     until the event loop has nothing else to do (every scan already read off a socket has
     reached the queue), at most SETTLE_MAX_S, which under saturation is spent serving them.
     """
