@@ -18,7 +18,18 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, cast, extract, func, literal_column, or_, select
+from sqlalchemy import (
+    BindParameter,
+    ColumnElement,
+    Integer,
+    bindparam,
+    cast,
+    extract,
+    func,
+    literal_column,
+    or_,
+    select,
+)
 from sqlalchemy.orm import Session
 
 from app.adapters.db.models import (
@@ -84,13 +95,7 @@ def snapshot(
         else:
             fig = _live(uow).figures(s, now, day_start, cfg, pause=rest)
         rest()
-        by_status = dict(
-            s.execute(
-                select(Allocation.status, func.count(Allocation.id))
-                .where(Allocation.practice.is_(False))  # first-shift practice is not work
-                .group_by(Allocation.status)
-            ).all()
-        )
+        by_status = dict(s.execute(_BY_STATUS).all())
         live = s.scalars(
             select(Wave)
             .where(Wave.status.in_(["planned", "released", "paused"]))
@@ -103,17 +108,8 @@ def snapshot(
             .order_by(Wave.id.desc())
             .limit(max(0, recent_waves - len(live)))
         ).all()
-        waiting_count = s.scalar(
-            select(func.count(Allocation.id)).where(
-                Allocation.status == "accepted", Allocation.wave_id.is_(None)
-            )
-        )
-        waiting = s.scalars(
-            select(Allocation)
-            .where(Allocation.status == "accepted", Allocation.wave_id.is_(None))
-            .order_by(Allocation.ship_by, Allocation.id)
-            .limit(50)
-        ).all()
+        waiting_count = s.scalar(_WAITING_COUNT)
+        waiting = s.scalars(_WAITING).all()
         data: dict[str, Any] = {
             "at": now.isoformat(),
             "allocations": {k: int(v) for k, v in by_status.items()},
@@ -132,7 +128,7 @@ def snapshot(
             ],
             "scans": {k: int(v) for k, v in fig.scans.items() if v},
             "rejected_scans": int(fig.rejected),
-            "inbound_rejects": int(s.scalar(select(func.count(InboundReject.id))) or 0),
+            "inbound_rejects": int(s.scalar(_INBOUND_REJECTS) or 0),
         }
         rest()
         data["pickers"] = _pickers(s, fig)
@@ -648,12 +644,7 @@ def forget(uow: SessionFactory | None = None) -> None:
 
 def _pickers(s: Session, fig: _Figures) -> list[dict[str, Any]]:
     rates = fig.picks
-    active = s.execute(
-        select(PickTask.picker, Wave.code, func.count(PickTask.id))
-        .join(Wave, Wave.id == PickTask.wave_id)
-        .where(PickTask.status == "active", PickTask.picker.is_not(None))
-        .group_by(PickTask.picker, Wave.code)
-    ).all()
+    active = s.execute(_ACTIVE_TASKS).all()
     working: dict[str, dict[str, Any]] = {}
     for picker, wave, n in active:
         if picker is None:
@@ -661,14 +652,8 @@ def _pickers(s: Session, fig: _Figures) -> list[dict[str, Any]]:
         w = working.setdefault(picker, {"waves": [], "tasks_in_hand": 0})
         w["waves"].append(wave)
         w["tasks_in_hand"] += int(n)
-    carts = dict(
-        s.execute(
-            select(PickBatch.picker, func.count(PickBatch.id))
-            .where(PickBatch.status == "active", PickBatch.picker.is_not(None))
-            .group_by(PickBatch.picker)
-        ).all()
-    )
-    zones = {z.badge: z.zones.split(",") for z in s.scalars(select(PickerZone))}
+    carts = dict(s.execute(_ACTIVE_CARTS).all())
+    zones = {z.badge: z.zones.split(",") for z in s.scalars(_ZONES)}
     out = []
     for badge in sorted(set(rates) | set(working) | set(zones)):
         r = rates.get(badge)
@@ -691,44 +676,11 @@ def _stations(s: Session, now: datetime, fig: _Figures) -> dict[str, dict[str, A
     since = now - RATE_WINDOW
     # Cartons are updated, not appended (shipped_at is set when they ship, cleared by a
     # void): read by the shipped_at index, as many rows as cartons shipped in the hour.
-    ship_rows = s.execute(
-        select(Carton.carrier, Carton.shipped_at, 1)
-        .where(Carton.shipped_at.is_not(None), Carton.shipped_at >= since)
-        .order_by(Carton.carrier, Carton.shipped_at)
-    ).all()
-    open_units = s.scalar(
-        select(func.coalesce(func.sum(PickTask.qty - PickTask.picked_qty), 0))
-        .join(Wave, Wave.id == PickTask.wave_id)
-        .where(
-            PickTask.status.in_(["open", "active"]),
-            Wave.status == "released",
-            Wave.practice.is_(False),
-        )
-    )
-    open_tasks = s.scalar(
-        select(func.count(PickTask.id))
-        .join(Wave, Wave.id == PickTask.wave_id)
-        .where(
-            PickTask.status.in_(["open", "active"]),
-            Wave.status == "released",
-            Wave.practice.is_(False),
-        )
-    )
-    pack_queue = s.scalar(
-        select(func.count(Tote.id))
-        .join(Allocation, Allocation.id == Tote.allocation_pk)
-        .where(
-            Allocation.status.in_([AllocationStatus.PICKED.value, AllocationStatus.PACKING.value]),
-            Allocation.practice.is_(False),
-        )
-    )
-    cartons = dict(
-        s.execute(
-            select(Carton.status, func.count(Carton.id))
-            .where(Carton.status.in_(["packed", "weighed"]))
-            .group_by(Carton.status)
-        ).all()
-    )
+    ship_rows = s.execute(_SHIPPED_SINCE, {"since": since}).all()
+    open_units = s.scalar(_OPEN_UNITS)
+    open_tasks = s.scalar(_OPEN_TASKS)
+    pack_queue = s.scalar(_PACK_QUEUE)
+    cartons = dict(s.execute(_CARTONS_WAITING).all())
     return {
         "pick": {
             "units_per_hour": floor_rate(fig.picks.values()),
@@ -756,23 +708,8 @@ def _stations(s: Session, now: datetime, fig: _Figures) -> dict[str, dict[str, A
 
 
 def _exceptions(s: Session, since: datetime, fig: _Figures) -> dict[str, Any]:
-    shorts = s.execute(
-        select(
-            PickShort.at,
-            PickShort.reason,
-            PickShort.missing_qty,
-            PickShort.short_qty,
-            PickShort.actor,
-        )
-        .where(PickShort.at >= since)
-        .order_by(PickShort.id.desc())
-        .limit(RECENT)
-    ).all()
-    short_count, short_units = s.execute(
-        select(func.count(PickShort.id), func.coalesce(func.sum(PickShort.short_qty), 0)).where(
-            PickShort.at >= since
-        )
-    ).one()
+    shorts = s.execute(_SHORTS_SINCE, {"since": since}).all()
+    short_count, short_units = s.execute(_SHORT_TOTALS_SINCE, {"since": since}).one()
     recent: list[dict[str, Any]] = []
     for at, reason, missing, short, actor in shorts:
         recent.append(
@@ -811,46 +748,7 @@ def _at_risk(s: Session, now: datetime, cfg: WaveConfig, rates: Rates) -> dict[s
     """Open orders that will not make their pickup at the measured pace: all open work with
     an earlier or equal pickup goes first, then this order's, then packing and the dock
     buffer. The pickup is the wave's, else the one planning would aim at."""
-    rows = s.execute(
-        select(
-            Allocation.id,
-            Allocation.allocation_id,
-            Allocation.order_number,
-            Allocation.status,
-            Allocation.service_level,
-            Allocation.ship_by,
-            Allocation.priority,
-            WavePlan.carrier,
-            WavePlan.pickup_at,
-            func.coalesce(
-                func.sum(
-                    AllocationLine.qty
-                    - AllocationLine.picked
-                    - AllocationLine.short
-                    - AllocationLine.cancelled
-                ),
-                0,
-            ),
-            func.coalesce(
-                func.sum(AllocationLine.qty - AllocationLine.packed - AllocationLine.cancelled), 0
-            ),
-        )
-        .join(AllocationLine, AllocationLine.allocation_pk == Allocation.id)
-        .outerjoin(WavePlan, WavePlan.wave_id == Allocation.wave_id)
-        .where(Allocation.status.in_(OPEN), Allocation.practice.is_(False))
-        .group_by(
-            Allocation.id,
-            Allocation.allocation_id,
-            Allocation.order_number,
-            Allocation.status,
-            Allocation.service_level,
-            Allocation.ship_by,
-            Allocation.priority,
-            WavePlan.carrier,
-            WavePlan.pickup_at,
-        )
-        .limit(20000)
-    ).all()
+    rows = s.execute(_OPEN_ORDERS_WORK).all()
     targets: dict[str, Any] = {}
     work = []
     for pk, aid, number, status, level, ship_by, prio, carrier, pickup_at, to_pick, to_pack in rows:
@@ -917,13 +815,7 @@ def _throughput(s: Session, now: datetime, day_start: datetime, fig: _Figures) -
     """Per hour since midnight (local): units picked, units packed, cartons shipped."""
     picked = fig.picked_hours
     packed = fig.packed_hours
-    shipped: dict[int, int] = dict(
-        s.execute(
-            select(_hour(Carton.shipped_at), func.count(Carton.id))
-            .where(Carton.shipped_at >= day_start)
-            .group_by(_hour(Carton.shipped_at))
-        ).all()
-    )
+    shipped: dict[int, int] = dict(s.execute(_SHIPPED_BY_HOUR, {"since": day_start}).all())
     first = int(day_start.timestamp()) // 3600 * 3600
     last = int(now.timestamp()) // 3600 * 3600
     hours = list(range(first, last + 1, 3600))
@@ -933,3 +825,125 @@ def _throughput(s: Session, now: datetime, day_start: datetime, fig: _Figures) -
         "packed_units": [int(packed.get(h, 0) or 0) for h in hours],
         "shipped_cartons": [int(shipped.get(h, 0) or 0) for h in hours],
     }
+
+
+# ------------------------------------------------------------ statements, built once
+# A snapshot runs some twenty-five statements every second somebody watches; building each
+# (and its cache key) cost SQLAlchemy about twice what running it did
+# (docs/scan-throughput.md, "Tenth session"). Times come as bound parameters.
+
+_SINCE: BindParameter[Any] = bindparam("since")  # takes its column's type in each comparison
+_BY_STATUS = (
+    select(Allocation.status, func.count(Allocation.id))
+    .where(Allocation.practice.is_(False))  # first-shift practice is not work
+    .group_by(Allocation.status)
+)
+_WAITING_COUNT = select(func.count(Allocation.id)).where(
+    Allocation.status == "accepted", Allocation.wave_id.is_(None)
+)
+_WAITING = (
+    select(Allocation)
+    .where(Allocation.status == "accepted", Allocation.wave_id.is_(None))
+    .order_by(Allocation.ship_by, Allocation.id)
+    .limit(50)
+)
+_INBOUND_REJECTS = select(func.count(InboundReject.id))
+_ACTIVE_TASKS = (
+    select(PickTask.picker, Wave.code, func.count(PickTask.id))
+    .join(Wave, Wave.id == PickTask.wave_id)
+    .where(PickTask.status == "active", PickTask.picker.is_not(None))
+    .group_by(PickTask.picker, Wave.code)
+)
+_ACTIVE_CARTS = (
+    select(PickBatch.picker, func.count(PickBatch.id))
+    .where(PickBatch.status == "active", PickBatch.picker.is_not(None))
+    .group_by(PickBatch.picker)
+)
+_ZONES = select(PickerZone)
+# Cartons are updated, not appended (shipped_at is set when they ship, cleared by a void):
+# read by the shipped_at index, as many rows as cartons shipped in the hour.
+_SHIPPED_SINCE = (
+    select(Carton.carrier, Carton.shipped_at, 1)
+    .where(Carton.shipped_at.is_not(None), Carton.shipped_at >= _SINCE)
+    .order_by(Carton.carrier, Carton.shipped_at)
+)
+_OPEN_WORK = (
+    PickTask.status.in_(["open", "active"]),
+    Wave.status == "released",
+    Wave.practice.is_(False),
+)
+_OPEN_UNITS = (
+    select(func.coalesce(func.sum(PickTask.qty - PickTask.picked_qty), 0))
+    .join(Wave, Wave.id == PickTask.wave_id)
+    .where(*_OPEN_WORK)
+)
+_OPEN_TASKS = (
+    select(func.count(PickTask.id)).join(Wave, Wave.id == PickTask.wave_id).where(*_OPEN_WORK)
+)
+_PACK_QUEUE = (
+    select(func.count(Tote.id))
+    .join(Allocation, Allocation.id == Tote.allocation_pk)
+    .where(
+        Allocation.status.in_([AllocationStatus.PICKED.value, AllocationStatus.PACKING.value]),
+        Allocation.practice.is_(False),
+    )
+)
+_CARTONS_WAITING = (
+    select(Carton.status, func.count(Carton.id))
+    .where(Carton.status.in_(["packed", "weighed"]))
+    .group_by(Carton.status)
+)
+_SHORTS_SINCE = (
+    select(
+        PickShort.at,
+        PickShort.reason,
+        PickShort.missing_qty,
+        PickShort.short_qty,
+        PickShort.actor,
+    )
+    .where(PickShort.at >= _SINCE)
+    .order_by(PickShort.id.desc())
+    .limit(RECENT)
+)
+_SHORT_TOTALS_SINCE = select(
+    func.count(PickShort.id), func.coalesce(func.sum(PickShort.short_qty), 0)
+).where(PickShort.at >= _SINCE)
+_SHIPPED_BY_HOUR = (
+    select(_hour(Carton.shipped_at), func.count(Carton.id))
+    .where(Carton.shipped_at >= _SINCE)
+    .group_by(_hour(Carton.shipped_at))
+)
+# An open order's facts: selected, and grouped by, with its units left to pick and to pack.
+_ORDER_FACTS = (
+    Allocation.id,
+    Allocation.allocation_id,
+    Allocation.order_number,
+    Allocation.status,
+    Allocation.service_level,
+    Allocation.ship_by,
+    Allocation.priority,
+    WavePlan.carrier,
+    WavePlan.pickup_at,
+)
+_OPEN_ORDERS_WORK = (
+    select(
+        *_ORDER_FACTS,
+        func.coalesce(
+            func.sum(
+                AllocationLine.qty
+                - AllocationLine.picked
+                - AllocationLine.short
+                - AllocationLine.cancelled
+            ),
+            0,
+        ),
+        func.coalesce(
+            func.sum(AllocationLine.qty - AllocationLine.packed - AllocationLine.cancelled), 0
+        ),
+    )
+    .join(AllocationLine, AllocationLine.allocation_pk == Allocation.id)
+    .outerjoin(WavePlan, WavePlan.wave_id == Allocation.wave_id)
+    .where(Allocation.status.in_(OPEN), Allocation.practice.is_(False))
+    .group_by(*_ORDER_FACTS)
+    .limit(20000)
+)

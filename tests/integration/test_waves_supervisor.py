@@ -4,13 +4,14 @@ urgent order, re-sequence, automatic release on the cutoffs, and the dashboard's
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from sqlalchemy import select
 
 from app.adapters.db.models import Allocation, PickTask
+from app.adapters.db.models_pick import PickShort
 from app.adapters.db.models_waves import PickBatch, PickBatchTask
 from app.services import dashboard, wave_ops, waves
 from app.services.clock import system_clock
@@ -155,10 +156,39 @@ def test_dashboard_numbers_come_from_the_database(app: Flask) -> None:
     call(picker, "scan", {"task_id": task["task_id"], "code": "A99-99-9"}, "/pick")  # mis-scan
     for code in (task["location"], task["barcode"]):
         assert call(picker, "scan", {"task_id": task["task_id"], "code": code}, "/pick")["ok"]
+    # A short pick in the last hour counts; one from yesterday does not.
+    now = system_clock()
+    with uow_of(app)() as tx:
+        t = tx.session.get(PickTask, task["task_id"])
+        assert t is not None
+        for at, actor, short_qty in ((now, "U0011", 2), (now - timedelta(days=1), "U0012", 5)):
+            tx.session.add(
+                PickShort(
+                    pick_task_id=t.id,
+                    allocation_pk=t.allocation_pk,
+                    line_pk=t.line_pk,
+                    stock_id=t.stock_id,
+                    reason="damaged",
+                    missing_qty=short_qty,
+                    reallocated_qty=0,
+                    short_qty=short_qty,
+                    actor=actor,
+                    at=at,
+                )
+            )
+        tx.commit()
     snap = dashboard.snapshot(uow_of(app), clock=system_clock)
     assert snap["stations"]["pick"]["units_last_hour"] == 1
     assert snap["pickers"][0]["badge"] == "U0010" and snap["pickers"][0]["units_last_hour"] == 1
     assert snap["exceptions"]["mis_scans"] == 1
+    assert snap["exceptions"]["short_picks"] == 1
+    assert snap["exceptions"]["short_units"] == 2
+    assert [e["who"] for e in snap["exceptions"]["recent"] if e["kind"] == "short_pick"] == [
+        "U0011"
+    ]
+    (wave,) = snap["waves"]
+    assert wave["orders"] == 2 and wave["units_picked"] == 1
+    assert wave["pickers"] == ["U0010"]
     assert sum(snap["throughput"]["picked_units"]) == 1
     assert snap["stations"]["pick"]["queue"] >= 1
     # The same through the supervisor's event.
