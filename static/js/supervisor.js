@@ -10,6 +10,8 @@ import { stockAlerts } from "./stock-alerts.js";
 const STATUSES = ["accepted", "released", "picking", "picked", "packing", "packed", "shipped", "held", "backordered", "cancelled", "rejected"];
 const ALWAYS = new Set(["accepted", "released", "picking", "picked", "packing", "packed", "shipped", "held"]);
 const STATION_NAMES = { pick: t("Pick"), pack: t("Pack"), weigh: t("Weigh"), ship: t("Ship") };
+// The scan log's stations: a first-shift practice logs its scans apart from the real work.
+const SCAN_STATION_NAMES = { ...STATION_NAMES, practice_pick: t("Practice pick"), practice_pack: t("Practice pack") };
 const STATION_UNITS = { pick: t("units/h"), pack: t("units/h"), weigh: t("cartons/h"), ship: t("cartons/h") };
 const EXCEPTION_NAMES = { short_pick: t("Short pick"), mis_scan: t("Mis-scan"), weight: t("Weight") };
 // Allocation and wave statuses as the floor says them (the codes stay in data-status).
@@ -251,7 +253,7 @@ function render(d) {
 
   const scans = d.scans || {};
   $("#scans").replaceChildren(
-    ...Object.entries(scans).map(([name, n]) => h("div", {}, h("dt", {}, STATION_NAMES[name] || name), h("dd", {}, String(n)))),
+    ...Object.entries(scans).map(([name, n]) => h("div", {}, h("dt", {}, SCAN_STATION_NAMES[name] || name), h("dd", {}, String(n)))),
     h("div", {}, h("dt", {}, t("rejected")), h("dd", { class: d.rejected_scans ? "bad" : "" }, String(d.rejected_scans || 0))),
   );
   setText("#updated-at", formatTime(new Date(), { timeStyle: "medium" }));

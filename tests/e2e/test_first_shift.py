@@ -162,6 +162,24 @@ def test_the_supervisor_sees_new_people_and_their_practice(
         page.screenshot(path=str(screenshots / "first-shift-supervisor.png"))
         settled(page, page.locator(f'[data-testid="unmark-{TRAINEE}"]').click)
         expect(row).to_have_attribute("data-marked", "false")
+
+        # On the dashboard the practice's scans are named as practice, apart from the real
+        # stations' (the scan log's station `practice_pick` was shown as it is spelt).
+        with database(server) as db:
+            if not db.execute("SELECT 1 FROM scan_log WHERE station = 'practice_pick'").fetchone():
+                db.execute(  # this test run alone: the practice above made none
+                    "INSERT INTO scan_log (station, actor, raw, result, at) "
+                    "VALUES ('practice_pick', ?, 'X01-01-1', 'location_ok', datetime('now'))",
+                    (TRAINEE,),
+                )
+                db.commit()
+        page.goto("/supervisor")
+        expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+        if page.locator("#signin").is_visible():
+            scan_badge_and_pin(page, "U0001")
+        scans = page.locator("#scans")
+        expect(scans).to_contain_text("Practice pick")
+        expect(scans).not_to_contain_text("practice_pick")
         assert errors == []
     finally:
         context.close()
