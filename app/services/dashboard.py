@@ -674,8 +674,6 @@ def _pickers(s: Session, fig: _Figures) -> list[dict[str, Any]]:
 
 def _stations(s: Session, now: datetime, fig: _Figures) -> dict[str, dict[str, Any]]:
     since = now - RATE_WINDOW
-    # Cartons are updated, not appended (shipped_at is set when they ship, cleared by a
-    # void): read by the shipped_at index, as many rows as cartons shipped in the hour.
     ship_rows = s.execute(_SHIPPED_SINCE, {"since": since}).all()
     open_units = s.scalar(_OPEN_UNITS)
     open_tasks = s.scalar(_OPEN_TASKS)

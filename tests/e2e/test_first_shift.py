@@ -175,6 +175,10 @@ def test_the_supervisor_sees_new_people_and_their_practice(
                 db.commit()
         page.goto("/supervisor")
         expect(page.locator("#conn")).to_have_attribute("data-state", "online")
+        # Signed in already (the first-shift page's sign-in carried over) or asked to: wait
+        # for one of the two before looking, or the sign-in box may not be shown yet.
+        either = page.locator('#signin:visible, #user[data-badge="U0001"]')
+        expect(either.first).to_be_visible()
         if page.locator("#signin").is_visible():
             scan_badge_and_pin(page, "U0001")
         scans = page.locator("#scans")
